@@ -1,0 +1,83 @@
+"""Fixtures that build real objects in temporary folders: settings, a real stack engine on a
+file backend, a real site server, and sample sites."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tmux_builder.platform.deployments import SessionFacts
+from tmux_builder.platform.engine import stack_engine
+from tmux_builder.platform.ids import new_session_id, user_id_for
+from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.site_server import site_server_thread
+from tmux_builder.stacks import StackEngine
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data", sites_port=free_port(), app_start_timeout_seconds=30
+    )
+
+
+@pytest.fixture
+def engine(settings: Settings) -> StackEngine:
+    return stack_engine(settings)
+
+
+@pytest.fixture
+def site_server(settings: Settings) -> Iterator[str]:
+    with site_server_thread(settings.sites_dir, settings.sites_host, settings.sites_port) as base:
+        yield base
+
+
+def make_facts(site_type: str = "static", provider: str = "local", email: str = "a@example.com",
+               phone: str = "+1 555 0100") -> SessionFacts:
+    return SessionFacts(
+        user_id=user_id_for(email, phone),
+        session_id=new_session_id(),
+        provider=provider,
+        site_type=site_type,
+        created_at=datetime(2026, 11, 22, 10, 0, tzinfo=UTC),
+        ttl=timedelta(days=5),
+    )
+
+
+@pytest.fixture
+def facts() -> SessionFacts:
+    return make_facts()
+
+
+def copy_sample(name: str, dest: Path) -> Path:
+    import shutil
+
+    shutil.copytree(SAMPLES / name, dest)
+    return dest
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_apps(tmp_path: Path) -> Iterator[None]:
+    """After each test, fail on (and stop) any app process still running from its folder."""
+    yield
+    leftovers = []
+    for process in psutil.process_iter(["pid", "cwd"]):
+        cwd = process.info.get("cwd") or ""
+        if cwd.startswith(str(tmp_path)):
+            leftovers.append(process)
+    for process in leftovers:
+        process.kill()
+    assert not leftovers, f"processes left running: {[p.pid for p in leftovers]}"

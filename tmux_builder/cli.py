@@ -1,0 +1,115 @@
+"""``tmux-builder``: a thin command-line front over ``platform``."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tmux_builder.errors import TmuxBuilderError
+from tmux_builder.platform.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True, help="tmux-builder: requests become deployed sites.")
+stacks_app = typer.Typer(no_args_is_help=True, help="Audit the session stacks.")
+app.add_typer(stacks_app, name="stacks")
+console = Console()
+
+
+def _fail(error: TmuxBuilderError) -> None:
+    console.print(f"[red]error:[/red] {error}")
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def doctor() -> None:
+    """Every tool with version, path and status; exits 1 with the fix when one is missing."""
+    from tmux_builder.platform.doctor import run_checks
+
+    checks = run_checks(get_settings())
+    table = Table("tool", "status", "version", "path", "fix")
+    colours = {"ok": "green", "optional": "yellow"}
+    for check in checks:
+        colour = colours.get(check.status, "red")
+        table.add_row(check.name, f"[{colour}]{check.status}[/{colour}]", check.version,
+                      check.path, check.fix)
+    console.print(table)
+    if any(c.failed for c in checks):
+        raise typer.Exit(code=1)
+
+
+@app.command("setup-toolchain")
+def setup_toolchain() -> None:
+    """Find or build the Pulumi CLI (cached by version) and write the dynamic-provider
+    launcher. Fast when nothing is missing."""
+    from tmux_builder.stacks.toolchain import ensure_toolchain
+
+    started = time.monotonic()
+    try:
+        toolchain = ensure_toolchain(get_settings().toolchain_dir, build=True)
+    except TmuxBuilderError as error:
+        _fail(error)
+        return
+    built = f" (built in {toolchain.built_seconds:.0f}s)" if toolchain.built_seconds else ""
+    console.print(f"pulumi: {toolchain.pulumi_root / 'bin' / 'pulumi'}{built}")
+    console.print(f"launcher: {toolchain.launcher}")
+    console.print(f"toolchain ready in {time.monotonic() - started:.1f}s")
+
+
+@app.command("serve-sites")
+def serve_sites() -> None:
+    """Serve published static sites on their own port (TMUX_BUILDER_SITES_PORT)."""
+    from tmux_builder.platform.site_server import run_site_server
+
+    run_site_server(get_settings())
+
+
+@app.command()
+def demo() -> None:
+    """Deploy the bundled sample site as one local stack and print its URL."""
+    from tmux_builder.platform.demo import run_demo
+
+    try:
+        result = run_demo(get_settings())
+    except TmuxBuilderError as error:
+        _fail(error)
+        return
+    console.print(f"stack: {result.stack_name}  (user {result.user_id})")
+    console.print(f"changes: {result.changes}")
+    console.print(f"HTTP {result.status_code}")
+    console.print(f"deployed URL: {result.url}")
+    if result.status_code != 200:
+        raise typer.Exit(code=1)
+
+
+@stacks_app.command("ls")
+def stacks_ls(
+    user: Annotated[str | None, typer.Option(help="Only this user's stacks.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the session stacks in the backend (optionally one user's)."""
+    from tmux_builder.platform.engine import stack_engine
+    from tmux_builder.platform.ids import validate_user_id
+    from tmux_builder.stacks import user_stack_prefix
+
+    try:
+        prefix = user_stack_prefix(validate_user_id(user)) if user else None
+        records = stack_engine(get_settings()).list_stacks(prefix=prefix)
+    except TmuxBuilderError as error:
+        _fail(error)
+        return
+    if as_json:
+        console.print_json(json.dumps([r.__dict__ for r in records]))
+        return
+    table = Table("stack", "resources", "last update", "in progress")
+    for record in records:
+        table.add_row(record.name, str(record.resource_count or 0), record.last_update or "",
+                      str(record.update_in_progress))
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,2 @@
+"""Domain core: settings, ids, deployments, the site server, diagnostics (and, later, users,
+sessions, the pipeline and workers)."""

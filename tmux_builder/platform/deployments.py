@@ -1,0 +1,83 @@
+"""Deploying one session's site as its own stack, and tearing it down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from tmux_builder.platform.ids import execution_id_for
+from tmux_builder.platform.settings import Settings
+from tmux_builder.pulumi_programs import LocalPaths, SiteTarget, StandardTags, build_program
+from tmux_builder.stacks import OperationResult, StackEngine, stack_name_for
+from tmux_builder.stacks.events import EventSink
+
+STACK_TAG_KEYS = ("UserGUID", "SessionID", "HostProvider", "SiteType", "ExpiresAt")
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    user_id: str
+    session_id: str
+    provider: str
+    site_type: str
+    created_at: datetime
+    ttl: timedelta
+
+    @property
+    def execution_id(self) -> str:
+        return execution_id_for(self.user_id, self.session_id)
+
+    @property
+    def stack_name(self) -> str:
+        return stack_name_for(self.user_id, self.session_id)
+
+
+def standard_tags(settings: Settings, facts: SessionFacts) -> StandardTags:
+    return StandardTags(
+        user_guid=facts.user_id,
+        session_id=facts.session_id,
+        execution_id=facts.execution_id,
+        site_type=facts.site_type,
+        host_provider=facts.provider,
+        environment=settings.environment,
+        created_at=facts.created_at,
+        expires_at=facts.created_at + facts.ttl,
+    )
+
+
+def local_paths(settings: Settings) -> LocalPaths:
+    return LocalPaths(
+        sites_dir=settings.sites_dir,
+        apps_dir=settings.apps_dir,
+        sites_base_url=f"http://{settings.sites_host}:{settings.sites_port}",
+        app_start_timeout_seconds=settings.app_start_timeout_seconds,
+    )
+
+
+def site_target(settings: Settings, facts: SessionFacts, source_dir: Path) -> SiteTarget:
+    return SiteTarget(
+        stack_name=facts.stack_name,
+        provider=facts.provider,
+        site_type=facts.site_type,
+        source_dir=source_dir.resolve(),
+        tags=standard_tags(settings, facts),
+        local=local_paths(settings),
+    )
+
+
+def deploy_site(
+    settings: Settings,
+    engine: StackEngine,
+    facts: SessionFacts,
+    source_dir: Path,
+    *,
+    on_event: EventSink | None = None,
+) -> OperationResult:
+    """Up the session's stack; every input is checked before the stack is created."""
+    target = site_target(settings, facts, source_dir)
+    program = build_program(target)
+    tags = target.tags.as_dict()
+    return engine.up(
+        facts.stack_name, program, tags={k: tags[k] for k in STACK_TAG_KEYS}, on_event=on_event
+    )

@@ -1,0 +1,89 @@
+"""``tmux-builder doctor``: every tool with version, path and status, and the fix."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tmux_builder.platform.settings import Settings
+from tmux_builder.stacks.toolchain import (
+    LAUNCHER_NAME,
+    binary_version,
+    find_pulumi_root,
+    go_version,
+    launcher_script,
+    pulumi_root,
+    sdk_version,
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # "ok", "missing", "wrong", "optional"
+    version: str
+    path: str
+    fix: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("missing", "wrong")
+
+
+def _command_version(command: list[str]) -> str:
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    text = (out.stdout or out.stderr).strip().splitlines()
+    return text[0] if text else ""
+
+
+def _tool(name: str, version_args: list[str], fix: str, required: bool = True) -> Check:
+    path = shutil.which(name)
+    if path is None:
+        return Check(name, "missing" if required else "optional", "", "", fix)
+    return Check(name, "ok", _command_version([path, *version_args]), path)
+
+
+def check_pulumi(settings: Settings) -> list[Check]:
+    checks: list[Check] = []
+    version = sdk_version()
+    checks.append(Check("pulumi (python sdk)", "ok", version, str(Path(sys.prefix))))
+    root = find_pulumi_root(settings.toolchain_dir, version)
+    expected = pulumi_root(settings.toolchain_dir, version) / "bin" / "pulumi"
+    if root is None:
+        found = binary_version(expected)
+        status = "wrong" if found else "missing"
+        checks.append(Check("pulumi (cli)", status, found or "", str(expected),
+                            f"run `make setup` to build v{version} with Go"))
+    else:
+        checks.append(Check("pulumi (cli)", "ok", version, str(root / "bin" / "pulumi")))
+    launcher = Path(sys.executable).parent / LAUNCHER_NAME
+    ok = launcher.is_file() and launcher.read_text(encoding="utf-8") == launcher_script(
+        Path(sys.executable))
+    checks.append(Check(LAUNCHER_NAME, "ok" if ok else "missing", "", str(launcher),
+                        "" if ok else "run `make setup`"))
+    checks.append(Check("pulumi-command plugin", "optional", "", "",
+                        "only for real AWS/Azure deploys: `pulumi plugin install resource "
+                        f"command {sdk_version('pulumi-command')}` (needs internet)"))
+    return checks
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    go = go_version()
+    checks = [
+        Check("python", "ok", sys.version.split()[0], sys.executable),
+        *check_pulumi(settings),
+        Check("go", "ok" if go and go >= (1, 25) else "missing",
+              f"{go[0]}.{go[1]}" if go else "", shutil.which("go") or "",
+              "" if go and go >= (1, 25) else "install Go >= 1.25 (builds the Pulumi CLI)"),
+        _tool("tmux", ["-V"], "apt-get install -y tmux"),
+        _tool("chromium", ["--version"], "apt-get install -y chromium"),
+        _tool("node", ["--version"], "apt-get install -y nodejs npm (local node sites)"),
+        _tool("npm", ["--version"], "apt-get install -y npm (local node sites)"),
+    ]
+    return checks

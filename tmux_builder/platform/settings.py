@@ -1,0 +1,99 @@
+"""The one settings object: environment variables prefixed ``TMUX_BUILDER_`` and ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Provider = Literal["local", "aws", "azure"]
+SiteType = Literal["static", "dynamic"]
+
+
+def _default_toolchain_dir() -> Path:
+    return Path.home() / ".cache" / "tmux-builder"
+
+
+class Settings(BaseSettings):
+    """Every knob of the platform. The README has a table of each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TMUX_BUILDER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(
+        default=Path(".data"),
+        description="Root of everything the platform writes: state, sites, apps, workspaces.",
+    )
+    environment: str = Field(default="dev", description="Value of the Environment tag.")
+    pulumi_backend_url: str | None = Field(
+        default=None,
+        description="Pulumi state backend; default file://<data_dir>/state. Any Pulumi "
+        "backend URL works (s3://, azblob://, https://api.pulumi.com).",
+    )
+    toolchain_dir: Path = Field(
+        default_factory=_default_toolchain_dir,
+        description="Cache of the Pulumi CLI built from Go, keyed by version.",
+    )
+    default_provider: Provider = Field(default="local", description="Provider when not given.")
+    default_site_type: SiteType = Field(default="static", description="Site type when not given.")
+    session_ttl_days: float = Field(default=5, gt=0, description="Default session lifetime.")
+    stack_lock_timeout_seconds: float = Field(
+        default=0,
+        ge=0,
+        description="How long an operation waits for a busy stack before StackBusy (0: no wait).",
+    )
+    sites_host: str = Field(default="127.0.0.1", description="Bind address of the site server.")
+    sites_port: int = Field(default=8081, ge=1, le=65535, description="Port of the site server.")
+    app_start_timeout_seconds: float = Field(
+        default=60, gt=0, description="How long a local dynamic app may take to answer."
+    )
+
+    @field_validator("data_dir", "toolchain_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def state_dir(self) -> Path:
+        return self.data_dir / "state"
+
+    @property
+    def backend_url(self) -> str:
+        return self.pulumi_backend_url or f"file://{self.state_dir}"
+
+    @property
+    def sites_dir(self) -> Path:
+        return self.data_dir / "sites"
+
+    @property
+    def apps_dir(self) -> Path:
+        return self.data_dir / "apps"
+
+    @property
+    def passphrase_file(self) -> Path:
+        return self.data_dir / "secrets" / "pulumi-passphrase"
+
+    @property
+    def locks_dir(self) -> Path:
+        return self.data_dir / "locks"
+
+    @property
+    def pulumi_work_dir(self) -> Path:
+        return self.data_dir / "pulumi-project"
+
+    @property
+    def pulumi_home(self) -> Path:
+        return self.data_dir / "pulumi-home"
+
+    def site_url(self, stack_name: str) -> str:
+        return f"http://{self.sites_host}:{self.sites_port}/{stack_name}/"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
