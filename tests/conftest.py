@@ -73,11 +73,17 @@ def copy_sample(name: str, dest: Path) -> Path:
 def no_leftover_apps(tmp_path: Path) -> Iterator[None]:
     """After each test, fail on (and stop) any app process still running from its folder."""
     yield
-    leftovers = []
-    for process in psutil.process_iter(["pid", "cwd"]):
-        cwd = process.info.get("cwd") or ""
-        if cwd.startswith(str(tmp_path)):
-            leftovers.append(process)
-    for process in leftovers:
+    leftovers = _processes_inside(tmp_path)
+    _, alive = psutil.wait_procs(leftovers, timeout=5)
+    for process in alive:
         process.kill()
-    assert not leftovers, f"processes left running: {[p.pid for p in leftovers]}"
+    assert not alive, f"processes left running: {[p.info for p in alive]}"
+
+
+def _processes_inside(folder: Path) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["pid", "cwd", "cmdline", "status"]):
+        cwd = process.info.get("cwd") or ""
+        if cwd.startswith(str(folder)) and process.info.get("status") != psutil.STATUS_ZOMBIE:
+            found.append(process)
+    return found

@@ -23,6 +23,7 @@ from tmux_builder.stacks.recovery import (
     RecoveryReport,
     clear_dead_backend_locks,
     clear_pending_operations,
+    stop_orphaned_providers,
 )
 from tmux_builder.stacks.workspace import local_workspace, open_stack, prepare_work_dir
 
@@ -206,6 +207,7 @@ class StackEngine:
         report = RecoveryReport(stack_name)
         with self._operation(stack_name, "recover"):
             clear_dead_backend_locks(self.config, report)
+            stop_orphaned_providers(self.config, report)
             stack = open_stack(self.config, stack_name)
             clear_pending_operations(stack, report)
             if refresh:

@@ -25,6 +25,7 @@ class RecoveryReport:
     cleared_locks: list[str] = field(default_factory=list)
     live_locks: list[str] = field(default_factory=list)
     cleared_pending_operations: int = 0
+    stopped_providers: list[int] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -46,7 +47,15 @@ def lock_holder_is_dead(lock_file: Path) -> bool:
         return False
     if info.get("hostname") != socket.gethostname():
         return False
-    return not psutil.pid_exists(int(info.get("pid", 0)))
+    return not process_is_running(int(info.get("pid", 0)))
+
+
+def process_is_running(pid: int) -> bool:
+    """False for a pid that is gone or a zombie (killed, not yet reaped by its parent)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def clear_dead_backend_locks(config: EngineConfig, report: RecoveryReport) -> None:
@@ -56,6 +65,25 @@ def clear_dead_backend_locks(config: EngineConfig, report: RecoveryReport) -> No
             report.cleared_locks.append(lock_file.name)
         else:
             report.live_locks.append(lock_file.name)
+
+
+def stop_orphaned_providers(config: EngineConfig, report: RecoveryReport) -> None:
+    """Stop dynamic-provider processes whose engine died. Pulumi starts each plugin in its own
+    process group, so killing a worker's group leaves them running; a live engine's plugins
+    are its children, so a provider whose parent is no ``pulumi`` process is an orphan."""
+    work_dir = str(config.work_dir)
+    for process in psutil.process_iter(["pid", "cmdline", "cwd"]):
+        cmdline = process.info.get("cmdline") or []
+        if "pulumi.dynamic" not in cmdline or process.info.get("cwd") != work_dir:
+            continue
+        try:
+            parent = process.parent()
+            if parent is not None and parent.name() == "pulumi":
+                continue
+            process.kill()
+            report.stopped_providers.append(process.pid)
+        except psutil.Error:
+            continue
 
 
 def clear_pending_operations(stack: auto.Stack, report: RecoveryReport) -> None:

@@ -1,0 +1,36 @@
+# The two commands: `make demo` and `make test`. Both run `make setup` first, which installs
+# only what is missing (Debian packages, the virtualenv, the Pulumi CLI built with Go).
+PYTHON ?= python3
+VENV ?= .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint doctor bench clean
+
+setup: $(STAMP)
+	@bash scripts/setup-system.sh
+	@$(VENV)/bin/tmux-builder setup-toolchain
+
+$(STAMP): pyproject.toml
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	@$(VPY) -m pip install -q --upgrade "pip>=23"
+	@$(VPY) -m pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+demo: setup
+	@$(VENV)/bin/tmux-builder demo
+
+test: setup
+	@$(VPY) -m pytest
+
+lint: setup
+	@$(VENV)/bin/ruff check tmux_builder tests bench
+
+doctor: setup
+	@$(VENV)/bin/tmux-builder doctor
+
+bench: setup
+	@$(VPY) bench/stack_ops.py
+
+clean:
+	rm -rf .data
