@@ -102,7 +102,7 @@ def stacks_ls(
         _fail(error)
         return
     if as_json:
-        console.print_json(json.dumps([r.__dict__ for r in records]))
+        typer.echo(json.dumps([r.__dict__ for r in records], default=str, indent=2))
         return
     table = Table("stack", "resources", "last update", "in progress")
     for record in records:
