@@ -1,0 +1,82 @@
+"""Time a bare Pulumi up of the local static program against ``StackEngine.up`` (the project's
+layer: validation, per-stack lock, stack tags, event mapping), for a first deploy and for a
+no-change redeploy, and print the ratios.
+
+The bare run drives the same ``pulumi up`` through the Automation API with no platform code
+around it. A plain CLI ``pulumi up`` of a Python program would also need the
+``pulumi-language-python`` host, whose Go module the proxy here refuses; the Automation API
+runs the same engine, serving the program itself (``pulumi up --client``).
+
+Usage: python bench/stack_ops.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pulumi import automation as auto
+
+from tmux_builder.platform.demo import SAMPLE_SITE
+from tmux_builder.platform.deployments import STACK_TAG_KEYS, SessionFacts, site_target
+from tmux_builder.platform.engine import stack_engine
+from tmux_builder.platform.ids import new_session_id, user_id_for
+from tmux_builder.platform.settings import Settings
+from tmux_builder.pulumi_programs import build_program
+from tmux_builder.stacks.workspace import workspace_options
+
+
+def timed(action) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    runs = parser.parse_args().runs
+    figures: dict[str, list[float]] = {k: [] for k in ("bare first", "project first",
+                                                       "bare redeploy", "project redeploy")}
+    with tempfile.TemporaryDirectory(prefix="bench-stack-ops-") as tmp:
+        settings = Settings(data_dir=Path(tmp) / "data", sites_port=18081)
+        engine = stack_engine(settings)
+        for run in range(runs):
+            facts = [SessionFacts(user_id_for(f"bench{run}-{i}@x.y", "1"), new_session_id(),
+                                  "local", "static", datetime.now(UTC), timedelta(days=1))
+                     for i in range(2)]
+            bare_facts, project_facts = facts
+            bare_program = build_program(site_target(settings, bare_facts, SAMPLE_SITE))
+            options = workspace_options(engine.config, bare_program)
+            stack = auto.create_or_select_stack(bare_facts.stack_name, engine.config.project_name,
+                                                bare_program, opts=options)
+            figures["bare first"].append(timed(lambda s=stack: s.up(color="never")))
+            figures["bare redeploy"].append(timed(lambda s=stack: s.up(color="never")))
+
+            target = site_target(settings, project_facts, SAMPLE_SITE)
+            tags = {k: target.tags.as_dict()[k] for k in STACK_TAG_KEYS}
+
+            def project_up(t=target, tg=tags) -> None:  # type: ignore[no-untyped-def]
+                engine.up(t.stack_name, build_program(t), tags=tg)
+
+            figures["project first"].append(timed(project_up))
+            figures["project redeploy"].append(timed(project_up))
+            engine.destroy(bare_facts.stack_name)
+            engine.destroy(project_facts.stack_name)
+
+    median = {k: statistics.median(v) for k, v in figures.items()}
+    print(f"runs: {runs} (median seconds)")
+    for key, value in median.items():
+        print(f"  {key:<18} {value:6.2f}s   (all: {', '.join(f'{x:.2f}' for x in figures[key])})")
+    first_ratio = median["project first"] / median["bare first"]
+    print(f"ratio first deploy       project/bare = {first_ratio:.2f}")
+    print("ratio no-change redeploy project/bare = "
+          f"{median['project redeploy'] / median['bare redeploy']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
