@@ -6,8 +6,11 @@ import os
 from pathlib import Path
 
 import httpx
+import pytest
 
+from tmux_builder.errors import InvalidInputError
 from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.site_server import site_server_is_up
 from tmux_builder.pulumi_programs.local.files import publish_tree
 
 STACK = "ee130495-5e37-5628-85f0-f33f71179827_sess_20261122_025036_bfb6"
@@ -33,3 +36,11 @@ def test_serves_sites_and_refuses_escapes(
         response = httpx.get(site_server + path, follow_redirects=True)
         assert response.status_code == 404, path
         assert "private" not in response.text
+
+
+def test_a_server_for_another_folder_is_refused(settings: Settings, site_server: str) -> None:
+    other = settings.model_copy(update={"data_dir": settings.data_dir.parent / "other"})
+    with pytest.raises(InvalidInputError) as error:
+        site_server_is_up(other)
+    assert error.value.field == "sites_port"
+    assert site_server_is_up(settings)

@@ -34,7 +34,7 @@ _HEALTH_PATH = "/_site_server/health"
 
 def create_site_app(sites_dir: Path) -> Starlette:
     async def health(_: Request) -> Response:
-        return PlainTextResponse("ok")
+        return PlainTextResponse(str(sites_dir.resolve()))
 
     async def site_root(request: Request) -> Response:
         return RedirectResponse(f"/{request.path_params['stack']}/", status_code=308)
@@ -86,11 +86,20 @@ def site_server_thread(sites_dir: Path, host: str, port: int) -> Iterator[str]:
 
 
 def site_server_is_up(settings: Settings) -> bool:
+    """True when a site server for these settings answers; a server on the port that serves
+    another data folder is an error, since its URLs would not show this folder's sites."""
     try:
         url = f"http://{settings.sites_host}:{settings.sites_port}{_HEALTH_PATH}"
-        return httpx.get(url, timeout=1).status_code == 200
+        response = httpx.get(url, timeout=1)
     except httpx.HTTPError:
         return False
+    if response.status_code == 200 and response.text == str(settings.sites_dir.resolve()):
+        return True
+    raise InvalidInputError(
+        f"port {settings.sites_port} is taken by another server ({response.text[:200]!r}); "
+        "stop it or choose another TMUX_BUILDER_SITES_PORT",
+        field="sites_port",
+    )
 
 
 def pid_file(settings: Settings) -> Path:
