@@ -77,10 +77,10 @@ def demo() -> None:
     except TmuxBuilderError as error:
         _fail(error)
         return
-    console.print(f"stack: {result.stack_name}  (user {result.user_id})")
+    typer.echo(f"stack: {result.stack_name}  (user {result.user_id})")
     console.print(f"changes: {result.changes}")
     console.print(f"HTTP {result.status_code}")
-    console.print(f"deployed URL: {result.url}")
+    typer.echo(f"deployed URL: {result.url}")
     if result.status_code != 200:
         raise typer.Exit(code=1)
 
