@@ -9,6 +9,7 @@ from pathlib import Path
 from tmux_builder.platform.ids import execution_id_for
 from tmux_builder.platform.settings import Settings
 from tmux_builder.pulumi_programs import LocalPaths, SiteTarget, StandardTags, build_program
+from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
 from tmux_builder.stacks import OperationResult, StackEngine, stack_name_for
 from tmux_builder.stacks.events import EventSink
 
@@ -63,7 +64,25 @@ def site_target(settings: Settings, facts: SessionFacts, source_dir: Path) -> Si
         source_dir=source_dir.resolve(),
         tags=standard_tags(settings, facts),
         local=local_paths(settings),
+        aws=aws_options(settings) if facts.provider == "aws" else None,
+        azure=azure_options(settings) if facts.provider == "azure" else None,
     )
+
+
+def aws_options(settings: Settings) -> AwsOptions | None:
+    if settings.aws_region is None:
+        return None
+    return AwsOptions(region=settings.aws_region, profile=settings.aws_profile,
+                      instance_type=settings.aws_instance_type)
+
+
+def azure_options(settings: Settings) -> AzureOptions | None:
+    if settings.azure_subscription_id is None:
+        return None
+    return AzureOptions(location=settings.azure_location,
+                        subscription_id=settings.azure_subscription_id,
+                        vm_size=settings.azure_vm_size,
+                        ssh_public_key=settings.azure_ssh_public_key)
 
 
 def deploy_site(

@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     app_start_timeout_seconds: float = Field(
         default=60, gt=0, description="How long a local dynamic app may take to answer."
     )
+    aws_region: str | None = Field(default=None, description="AWS region of aws stacks.")
+    aws_profile: str | None = Field(default=None, description="AWS profile (default chain).")
+    aws_instance_type: str = Field(default="t3.micro", description="EC2 size of dynamic sites.")
+    azure_subscription_id: str | None = Field(default=None, description="Azure subscription.")
+    azure_location: str = Field(default="eastus", description="Azure location of azure stacks.")
+    azure_vm_size: str = Field(default="Standard_B1s", description="VM size of dynamic sites.")
+    azure_ssh_public_key: str | None = Field(
+        default=None, description="SSH key of the VMs; generated and kept secret when unset."
+    )
 
     @field_validator("data_dir", "toolchain_dir")
     @classmethod

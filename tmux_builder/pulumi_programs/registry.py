@@ -1,25 +1,35 @@
-"""Choosing the program for a (provider, site type) pair, after checking the target."""
+"""Choosing the program for a (provider, site type) pair, after checking the target.
+
+Every check happens here, before any stack exists: names and folders, then for a cloud the
+preflight (provider plugin, CLI and credentials), so a bad request creates nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from tmux_builder.errors import InvalidInputError
-from tmux_builder.pulumi_programs.local.runtime import detect_runtime
+from tmux_builder.pulumi_programs.aws import aws_dynamic_program, aws_static_program
+from tmux_builder.pulumi_programs.azure import azure_dynamic_program, azure_static_program
+from tmux_builder.pulumi_programs.local.runtime import AppRuntime, detect_runtime
 from tmux_builder.pulumi_programs.local_dynamic import local_dynamic_program
 from tmux_builder.pulumi_programs.local_static import local_static_program
+from tmux_builder.pulumi_programs.preflight import preflight
 from tmux_builder.pulumi_programs.target import SiteTarget
 
 PROVIDERS = ("local", "aws", "azure")
 SITE_TYPES = ("static", "dynamic")
-SUPPORTED_TARGETS = frozenset({("local", "static"), ("local", "dynamic")})
+SUPPORTED_TARGETS = frozenset((p, s) for p in PROVIDERS for s in SITE_TYPES)
 
 Program = Callable[[], None]
 
+_SETTING_HINT = {
+    "aws": ("aws_region", "set TMUX_BUILDER_AWS_REGION (and optionally TMUX_BUILDER_AWS_PROFILE)"),
+    "azure": ("azure_subscription_id",
+              "set TMUX_BUILDER_AZURE_SUBSCRIPTION_ID and TMUX_BUILDER_AZURE_LOCATION"),
+}
 
-def build_program(target: SiteTarget) -> Program:
-    """The Pulumi program for ``target``; bad input raises ``InvalidInputError`` naming the
-    field before anything is created."""
+
+def _check_names(target: SiteTarget) -> None:
     if target.provider not in PROVIDERS:
         raise InvalidInputError(
             f"unknown provider {target.provider!r}; expected one of {', '.join(PROVIDERS)}",
@@ -30,28 +40,47 @@ def build_program(target: SiteTarget) -> Program:
             f"unknown site type {target.site_type!r}; expected one of {', '.join(SITE_TYPES)}",
             field="site_type",
         )
-    if (target.provider, target.site_type) not in SUPPORTED_TARGETS:
-        raise InvalidInputError(
-            f"provider {target.provider!r} has no {target.site_type} program in this build",
-            field="host_provider",
-        )
+
+
+def _check_source(target: SiteTarget) -> AppRuntime | None:
     if not target.source_dir.is_dir():
         raise InvalidInputError(
             f"source folder {target.source_dir} does not exist", field="source_dir"
         )
-    if target.local is None:
-        raise InvalidInputError("the local target needs its local paths", field="local")
     try:
         runtime = detect_runtime(target.source_dir)
     except ValueError as exc:
         raise InvalidInputError(str(exc), field="source_dir") from exc
-    if target.site_type == "static":
-        if not (target.source_dir / "index.html").is_file():
-            raise InvalidInputError("a static site needs an index.html", field="source_dir")
-        return local_static_program(target, target.local)
-    if runtime is None:
+    if target.site_type == "static" and not (target.source_dir / "index.html").is_file():
+        raise InvalidInputError("a static site needs an index.html", field="source_dir")
+    if target.site_type == "dynamic" and runtime is None:
         raise InvalidInputError(
             "a dynamic site needs package.json (node) or requirements.txt (python)",
             field="source_dir",
         )
-    return local_dynamic_program(target, target.local, runtime)
+    return runtime
+
+
+def build_program(target: SiteTarget) -> Program:
+    """The Pulumi program for ``target``; bad input raises an error naming the field before
+    anything is created."""
+    _check_names(target)
+    runtime = _check_source(target)
+    if target.provider == "local":
+        if target.local is None:
+            raise InvalidInputError("the local target needs its local paths", field="local")
+        if runtime is not None and target.site_type == "dynamic":
+            return local_dynamic_program(target, target.local, runtime)
+        return local_static_program(target, target.local)
+    options = target.aws if target.provider == "aws" else target.azure
+    if options is None:
+        field, hint = _SETTING_HINT[target.provider]
+        raise InvalidInputError(f"the {target.provider} target is not configured: {hint}",
+                                field=field)
+    preflight(target.provider, target.site_type, options)
+    if target.aws is not None and target.provider == "aws":
+        factory = aws_static_program if target.site_type == "static" else aws_dynamic_program
+        return factory(target, target.aws)
+    assert target.azure is not None
+    factory_az = azure_static_program if target.site_type == "static" else azure_dynamic_program
+    return factory_az(target, target.azure)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
 from tmux_builder.pulumi_programs.tags import StandardTags
 
 
@@ -26,3 +27,5 @@ class SiteTarget:
     source_dir: Path
     tags: StandardTags
     local: LocalPaths | None = None
+    aws: AwsOptions | None = None
+    azure: AzureOptions | None = None

@@ -1,0 +1,327 @@
+"""Pulumi mocks for the cloud programs: record every registered resource and invoke, answer
+with plausible outputs, and apply stack transforms the way the engine does (through the
+SDK's own callback server), so the Azure tag transform is exercised for real."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pulumi
+import yaml
+from pulumi.runtime import settings
+from pulumi.runtime._callbacks import _CallbackServicer
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+from pulumi.runtime.proto import callback_pb2, callback_pb2_grpc, resource_pb2
+from pulumi.runtime.rpc import _special_secret_sig as SECRET_SIG
+from pulumi.runtime.rpc import _special_sig_key as SECRET_SIG_KEY
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from tmux_builder.pulumi_programs.azure.tagging import resource_class
+from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
+from tmux_builder.pulumi_programs.tags import StandardTags
+from tmux_builder.pulumi_programs.target import SiteTarget
+
+ACCOUNT_ID = "123456789012"
+AMI_ID = "ami-0123456789abcdef0"
+PUBLIC_DNS = "ec2-203-0-113-10.compute-1.amazonaws.com"
+PUBLIC_IP = "20.50.60.70"
+SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
+SAS_TOKEN = "sv=2022-11-02&sr=b&sp=r&spr=https&sig=mocksig"
+SESSION_CREATED = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+
+# Which input is a resource's own name, for the azure-native types the programs use.
+_AZURE_OWN_NAME = {
+    "resources:ResourceGroup": "resourceGroupName",
+    "storage:StorageAccount": "accountName",
+    "storage:BlobContainer": "containerName",
+    "storage:Blob": "blobName",
+    "cdn:Profile": "profileName",
+    "cdn:AFDEndpoint": "endpointName",
+    "cdn:AFDOriginGroup": "originGroupName",
+    "cdn:AFDOrigin": "originName",
+    "cdn:Route": "routeName",
+    "network:VirtualNetwork": "virtualNetworkName",
+    "network:Subnet": "subnetName",
+    "network:NetworkSecurityGroup": "networkSecurityGroupName",
+    "network:PublicIPAddress": "publicIpAddressName",
+    "network:NetworkInterface": "networkInterfaceName",
+    "compute:VirtualMachine": "vmName",
+}
+
+
+@dataclass(frozen=True)
+class Registered:
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    provider: str | None
+    custom: bool
+
+
+def _short(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self, region: str = "eu-west-1") -> None:
+        self.region = region
+        self.resources: list[Registered] = []
+        self.calls: list[MockCallArgs] = []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        self.resources.append(Registered(args.typ, args.name, inputs, args.provider,
+                                         bool(args.custom)))
+        resource_id, extra = self._outputs(args.typ, args.name, inputs)
+        return resource_id, {**inputs, **extra}
+
+    def _outputs(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if typ.startswith("azure-native:"):
+            return self._azure_outputs(typ, name, inputs)
+        if typ == "aws:s3/bucket:Bucket":
+            bucket = inputs["bucket"]
+            return bucket, {"arn": f"arn:aws:s3:::{bucket}",
+                            "bucketRegionalDomainName": f"{bucket}.s3.{self.region}.amazonaws.com"}
+        if typ == "aws:cloudfront/distribution:Distribution":
+            dist_id = f"E{_short(name).upper()}"
+            return dist_id, {"arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/{dist_id}",
+                             "domainName": f"d{_short(name)}.cloudfront.net"}
+        if typ == "aws:ec2/instance:Instance":
+            return f"i-{_short(name)}", {"publicDns": PUBLIC_DNS, "publicIp": "203.0.113.10"}
+        if typ.startswith("aws:iam/"):
+            iam_name = inputs.get("name", name)
+            return iam_name, {"arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{iam_name}"}
+        if typ == "tls:index/privateKey:PrivateKey":
+            return f"key-{_short(name)}", {
+                "publicKeyOpenssh": "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABmock generated\n",
+                "privateKeyOpenssh": "-----BEGIN OPENSSH PRIVATE KEY-----\nmock\n",
+            }
+        return f"{name}-id", {}
+
+    def _azure_outputs(self, typ: str, name: str,
+                       inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        short_type = typ.removeprefix("azure-native:")
+        own = inputs.get(_AZURE_OWN_NAME.get(short_type, ""), name)
+        group = inputs.get("resourceGroupName", own)
+        resource_id = (f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}/providers/"
+                       f"{short_type.replace(':', '/')}/{own}")
+        extra: dict[str, Any] = {"name": own}
+        if short_type == "storage:StorageAccount":
+            extra["primaryEndpoints"] = {"web": f"https://{own}.z6.web.core.windows.net/",
+                                         "blob": f"https://{own}.blob.core.windows.net/"}
+        elif short_type == "storage:StorageAccountStaticWebsite":
+            extra["containerName"] = "$web"
+        elif short_type == "cdn:AFDEndpoint":
+            extra["hostName"] = f"{own}-{_short(own)[:8]}.z01.azurefd.net"
+        elif short_type == "network:PublicIPAddress":
+            extra["ipAddress"] = PUBLIC_IP
+        return resource_id, extra
+
+    def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        self.calls.append(args)
+        if args.token == "aws:ssm/getParameter:getParameter":
+            return {"name": args.args["name"], "value": AMI_ID, "insecureValue": AMI_ID,
+                    "type": "String", "version": 1, "id": args.args["name"],
+                    "arn": f"arn:aws:ssm:{self.region}::parameter{args.args['name']}"}
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
+                    "reverseDnsPrefix": "com.amazonaws"}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
+                    "userId": "AIDAMOCK", "id": ACCOUNT_ID}
+        if args.token == "azure-native:storage:listStorageAccountServiceSAS":
+            return {"serviceSasToken": SAS_TOKEN}
+        raise NotImplementedError(f"no mock for invoke {args.token}")
+
+
+class TransformingMonitor(MockMonitor):
+    """The mock monitor plus the engine's part of stack transforms: remember the callbacks a
+    program registers and run each resource's inputs through them before registering it."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.transforms: list[callback_pb2.Callback] = []
+        self._channels: dict[str, grpc.Channel] = {}
+
+    def RegisterStackTransform(self, callback: callback_pb2.Callback) -> None:
+        self.transforms.append(callback)
+
+    def RegisterResource(self, request: Any) -> Any:
+        for callback in self.transforms:
+            channel = self._channels.setdefault(callback.target,
+                                                grpc.insecure_channel(callback.target))
+            transform_request = resource_pb2.TransformRequest(
+                type=request.type, name=request.name, custom=request.custom,
+                parent=request.parent, properties=request.object,
+                options=resource_pb2.TransformResourceOptions(),
+            )
+            reply = callback_pb2_grpc.CallbacksStub(channel).Invoke(
+                callback_pb2.CallbackInvokeRequest(
+                    token=callback.token, request=transform_request.SerializeToString()))
+            result = resource_pb2.TransformResponse.FromString(reply.response)
+            request.object.CopyFrom(result.properties)
+        return super().RegisterResource(request)
+
+    def close(self) -> None:
+        for channel in self._channels.values():
+            channel.close()
+
+
+@dataclass
+class ProgramRun:
+    resources: list[Registered]
+    outputs: dict[str, Any]
+    secret_outputs: set[str]
+    calls: list[MockCallArgs] = field(default_factory=list)
+    source: Path = Path()
+
+    def of_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def one(self, typ: str) -> Registered:
+        found = self.of_type(typ)
+        assert len(found) == 1, f"expected one {typ}, found {[r.name for r in found]}"
+        return found[0]
+
+
+def run_program(program: Callable[[], None], region: str = "eu-west-1") -> ProgramRun:
+    """Run an inline program against fresh mocks (nothing shared with a previous run)."""
+    mocks = RecordingMocks(region)
+    monitor = TransformingMonitor(mocks)
+    settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project="tmux-builder", stack="test", preview=False,
+                             monitor=monitor)
+    servicer = _CallbackServicer(monitor)  # type: ignore[arg-type]
+    _sync_await(servicer.serve())
+    settings.SETTINGS.callbacks = servicer
+    try:
+        _sync_await(run_pulumi_func(program))
+    finally:
+        settings.SETTINGS.callbacks = None
+        _CallbackServicer._servicers.remove(servicer)
+        monitor.close()
+    root = settings.get_root_resource()
+    assert root is not None
+    outputs: dict[str, Any] = {}
+    secrets: set[str] = set()
+    for key, value in root.outputs.items():  # type: ignore[attr-defined]
+        output = pulumi.Output.from_input(value)
+        outputs[key] = _sync_await(output.future())
+        if _sync_await(output.is_secret()):
+            secrets.add(key)
+    return ProgramRun(mocks.resources, outputs, secrets, mocks.calls)
+
+
+def tags_dict(value: Any) -> dict[str, str]:
+    return json.loads(value) if isinstance(value, str) else dict(value or {})
+
+
+def args_accept_tags(typ: str) -> bool:
+    """Independent of the transform's own check: the type's generated ``<Type>Args`` class
+    has a ``tags`` property (so the schema says the resource takes tags)."""
+    cls = resource_class(typ)
+    if cls is None:
+        return False
+    args_class = getattr(sys.modules[cls.__module__], f"{cls.__name__}Args", None)
+    return isinstance(getattr(args_class, "tags", None), property)
+
+
+# --- fixtures: sessions, options and source trees ---------------------------------------
+
+
+def session_tags(provider: str, site_type: str, execution_id: str = "exec_0001",
+                 user_guid: str = "3f2a9c1e-7b44-4d2e-9a51-0c6e2d8b1f07",
+                 session_id: str = "sess_20260301_123000_ab12") -> StandardTags:
+    return StandardTags(
+        user_guid=user_guid, session_id=session_id, execution_id=execution_id,
+        site_type=site_type, host_provider=provider, environment="test",
+        created_at=SESSION_CREATED, expires_at=SESSION_CREATED + timedelta(days=5),
+    )
+
+
+def aws_options(**overrides: Any) -> AwsOptions:
+    return AwsOptions(**{"region": "eu-west-1", "profile": "sites", **overrides})
+
+
+def azure_options(**overrides: Any) -> AzureOptions:
+    return AzureOptions(**{"location": "westeurope", "subscription_id": SUBSCRIPTION,
+                           **overrides})
+
+
+def write_static_site(root: Path, with_404: bool = True) -> Path:
+    (root / "css").mkdir(parents=True)
+    (root / "index.html").write_text("<!doctype html><h1>Hello</h1>", encoding="utf-8")
+    (root / "css" / "site.css").write_text("h1{color:teal}", encoding="utf-8")
+    (root / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\nmock")
+    (root / "node_modules").mkdir()
+    (root / "node_modules" / "skip.js").write_text("ignored", encoding="utf-8")
+    if with_404:
+        (root / "404.html").write_text("<h1>Not found</h1>", encoding="utf-8")
+    return root
+
+
+def write_node_app(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    manifest = {"name": "app", "scripts": {"start": "node server.js"}}
+    (root / "package.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (root / "server.js").write_text(
+        "require('http').createServer((q,s)=>s.end('hi')).listen(process.env.PORT)",
+        encoding="utf-8")
+    return root
+
+
+def write_python_app(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "requirements.txt").write_text("flask==3.0.3\n", encoding="utf-8")
+    (root / "app.py").write_text("print('serving')\n", encoding="utf-8")
+    return root
+
+
+@dataclass(frozen=True)
+class SiteCase:
+    """One program under test: how to build it, its options and a source tree for it."""
+
+    build: Callable[[SiteTarget, Any], Callable[[], None]]
+    options: Callable[..., AwsOptions | AzureOptions]
+    site_type: str
+    write_source: Callable[[Path], Path]
+
+    def source(self, tmp_path: Path) -> Path:
+        return self.write_source(tmp_path / "src")
+
+    def run(self, source: Path, execution_id: str = "exec_0001", **options: Any) -> ProgramRun:
+        settings_ = self.options(**options)
+        provider = "aws" if isinstance(settings_, AwsOptions) else "azure"
+        target = make_target(source, provider, self.site_type, execution_id=execution_id)
+        result = run_program(self.build(target, settings_))
+        result.source = source
+        return result
+
+
+def make_target(source: Path, provider: str, site_type: str, **tag_overrides: str) -> SiteTarget:
+    tags = session_tags(provider, site_type, **tag_overrides)
+    return SiteTarget(stack_name=f"tmux-{provider}-{site_type}", provider=provider,
+                      site_type=site_type, source_dir=source, tags=tags)
+
+
+def unsecret(value: Any) -> tuple[Any, bool]:
+    """Mocks see a secret input as Pulumi's wire wrapper; return (plain value, was secret)."""
+    if isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG:
+        return value["value"], True
+    return value, False
+
+
+def cloud_config_files(document: str) -> dict[str, str]:
+    """``write_files`` of a cloud-config document, by path."""
+    assert document.startswith("#cloud-config\n")
+    parsed = yaml.safe_load(document)
+    return {entry["path"]: entry["content"] for entry in parsed["write_files"]}
