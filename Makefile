@@ -31,6 +31,7 @@ doctor: setup
 
 bench: setup
 	@$(VPY) bench/stack_ops.py
+	@$(VPY) bench/pipeline.py
 
 clean:
 	rm -rf .data

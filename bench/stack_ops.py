@@ -21,13 +21,14 @@ from pathlib import Path
 
 from pulumi import automation as auto
 
-from tmux_builder.platform.demo import SAMPLE_SITE
 from tmux_builder.platform.deployments import STACK_TAG_KEYS, SessionFacts, site_target
 from tmux_builder.platform.engine import stack_engine
 from tmux_builder.platform.ids import new_session_id, user_id_for
 from tmux_builder.platform.settings import Settings
 from tmux_builder.pulumi_programs import build_program
 from tmux_builder.stacks.workspace import workspace_options
+
+SAMPLE_SITE = Path(__file__).parent / "sample_site"
 
 
 def timed(action) -> float:  # type: ignore[no-untyped-def]

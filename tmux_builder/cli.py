@@ -69,20 +69,61 @@ def serve_sites() -> None:
 
 @app.command()
 def demo() -> None:
-    """Deploy the bundled sample site as one local stack and print its URL."""
-    from tmux_builder.platform.demo import run_demo
+    """Run the whole pipeline once on the embedded defaults and print the deployed URL."""
+    from rich.progress import BarColumn, Progress, TextColumn
 
-    try:
-        result = run_demo(get_settings())
-    except TmuxBuilderError as error:
-        _fail(error)
-        return
-    typer.echo(f"stack: {result.stack_name}  (user {result.user_id})")
-    console.print(f"changes: {result.changes}")
-    console.print(f"HTTP {result.status_code}")
-    typer.echo(f"deployed URL: {result.url}")
-    if result.status_code != 200:
+    from tmux_builder.platform.db import Database
+    from tmux_builder.platform.demo import run_demo
+    from tmux_builder.platform.pipeline import TOTAL_STEPS
+
+    settings = get_settings()
+    db = Database(settings.db_url)
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), console=console) as bar:
+        task = bar.add_task("queued", total=TOTAL_STEPS)
+
+        def show(status: dict) -> None:
+            name = status["current_step_name"] or status["status"]
+            bar.update(task, completed=status["completed_steps"],
+                       description=f"{status['status']}: {name}")
+
+        try:
+            created, status = run_demo(db, settings, on_progress=show)
+        except TmuxBuilderError as error:
+            _fail(error)
+            return
+    typer.echo(f"execution: {created.execution_id}")
+    typer.echo(f"status: {status['status']} ({status['completed_steps']}/{TOTAL_STEPS})")
+    if status["status"] != "completed":
+        typer.echo(f"error: {status['error']} (debug id {status['debug_id']})")
         raise typer.Exit(code=1)
+    details = {s["name"]: s["details"] for s in status["steps"]}
+    e2e = details["e2e_tests"]
+    typer.echo(f"screenshot: {details['screenshot']['path']}")
+    typer.echo(f"E2E: {e2e['total'] - e2e['failed'] - e2e['skipped']} passed, "
+               f"{e2e['failed']} failed")
+    typer.echo(f"deployed URL: {status['deployed_url']}")
+
+
+@app.command()
+def worker(
+    count: Annotated[int | None, typer.Option(help="Worker threads (default: setting).")] = None,
+) -> None:
+    """Run a pool of workers against the job queue until interrupted."""
+    import threading
+
+    from tmux_builder.platform.db import Database
+    from tmux_builder.platform.worker import run_pool
+
+    settings = get_settings()
+    stop = threading.Event()
+    threads = run_pool(Database(settings.db_url), settings, stop, count)
+    console.print(f"{len(threads)} worker(s) running; Ctrl-C to stop")
+    try:
+        while any(t.is_alive() for t in threads):
+            stop.wait(1)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 @stacks_app.command("ls")

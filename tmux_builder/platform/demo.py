@@ -1,41 +1,48 @@
-"""``make demo`` for now: the bundled sample site deployed as one local stack."""
+"""``make demo``: one request, the whole 9-step pipeline on the embedded defaults (local
+target, offline agent in tmux, SQLite, file backend), with a worker run in this process."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
 
-import httpx
-
-from tmux_builder.platform.deployments import SessionFacts, deploy_site
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.ids import new_session_id, user_id_for
+from tmux_builder.platform.db import Database
+from tmux_builder.platform.sessions import CreatedSession, SessionRequest, create_session
 from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import start_site_server_background
+from tmux_builder.platform.status import FINAL_STATUSES, execution_status
+from tmux_builder.platform.worker import run_pool
 
-SAMPLE_SITE = Path(__file__).parent / "samples" / "static_site"
-DEMO_EMAIL = "demo@tmux-builder.local"
-DEMO_PHONE = "+10000000000"
+DEMO_REQUEST = SessionRequest(
+    email="demo@tmux-builder.local",
+    phone="+10000000000",
+    host_provider="local",
+    site_type="static",
+    requirements=(
+        'A website for a neighbourhood bakery called "Sweet Crumbs" with a warm orange theme, '
+        "an about section, a menu listing sourdough bread, croissants, cinnamon rolls and "
+        "lemon tart, a photo gallery, opening hours, and a contact form."
+    ),
+)
 
 
-@dataclass(frozen=True)
-class DemoResult:
-    url: str
-    stack_name: str
-    user_id: str
-    status_code: int
-    changes: dict[str, int]
-
-
-def run_demo(settings: Settings) -> DemoResult:
-    user_id = user_id_for(DEMO_EMAIL, DEMO_PHONE)
-    facts = SessionFacts(user_id=user_id, session_id=new_session_id(), provider="local",
-                         site_type="static", created_at=datetime.now(UTC),
-                         ttl=timedelta(days=settings.session_ttl_days))
-    engine = stack_engine(settings)
-    result = deploy_site(settings, engine, facts, SAMPLE_SITE)
-    start_site_server_background(settings)
-    url = str(result.outputs["url"])
-    status = httpx.get(url, timeout=10).status_code
-    return DemoResult(url, facts.stack_name, user_id, status, result.changes)
+def run_demo(db: Database, settings: Settings,
+             on_progress: Callable[[dict[str, Any]], None] | None = None,
+             timeout: float = 900) -> tuple[CreatedSession, dict[str, Any]]:
+    created = create_session(db, settings, DEMO_REQUEST)
+    stop = threading.Event()
+    threads = run_pool(db, settings, stop, count=1)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            status = execution_status(db, created.execution_id)
+            if on_progress is not None:
+                on_progress(status)
+            if status["status"] in FINAL_STATUSES or time.monotonic() > deadline:
+                return created, status
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)

@@ -51,6 +51,25 @@ class Settings(BaseSettings):
     app_start_timeout_seconds: float = Field(
         default=60, gt=0, description="How long a local dynamic app may take to answer."
     )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default sqlite:///<data_dir>/tmux-builder.db."
+    )
+    agent_command: str | None = Field(
+        default=None,
+        description="Command of the agent run in tmux; default `claude` when installed and "
+        "TMUX_BUILDER_USE_CLAUDE is true, else the built-in offline agent.",
+    )
+    use_claude: bool = Field(default=False, description="Use Claude Code when installed.")
+    tmux_socket: str = Field(default="tmux-builder", description="tmux server socket name.")
+    agent_start_timeout_seconds: float = Field(default=30, gt=0, description="Agent probe wait.")
+    agent_phase_timeout_seconds: float = Field(
+        default=900, gt=0, description="How long one agent phase may take."
+    )
+    workers: int = Field(default=2, ge=1, le=64, description="Worker threads per worker process.")
+    job_lease_seconds: float = Field(default=30, gt=1, description="Lease of a claimed job.")
+    job_max_attempts: int = Field(default=3, ge=1, description="Claims before a job fails.")
+    e2e_timeout_seconds: float = Field(default=300, gt=0, description="E2E run time limit.")
+    max_requirements_chars: int = Field(default=20000, ge=10, description="Request size limit.")
     aws_region: str | None = Field(default=None, description="AWS region of aws stacks.")
     aws_profile: str | None = Field(default=None, description="AWS profile (default chain).")
     aws_instance_type: str = Field(default="t3.micro", description="EC2 size of dynamic sites.")
@@ -65,6 +84,14 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'tmux-builder.db'}"
+
+    @property
+    def users_dir(self) -> Path:
+        return self.data_dir / "users"
 
     @property
     def state_dir(self) -> Path:

@@ -37,6 +37,8 @@ class OperationResult:
     operation: str
     changes: dict[str, int]
     outputs: dict[str, Any]
+    # The backend's update number; the file backend numbers none, so there it is the
+    # update's position in the stack's history (1 for the first operation).
     version: int | None
     seconds: float
     stdout: str = ""
@@ -128,9 +130,10 @@ class StackEngine:
                     color="never",
                 ),
             )
+            version = result.summary.version or len(stack.history())
         return OperationResult(
             stack_name, "up", _changes(result.summary), _plain_outputs(result.outputs),
-            result.summary.version, time.monotonic() - started, result.stdout,
+            version, time.monotonic() - started, result.stdout,
         )
 
     def preview(

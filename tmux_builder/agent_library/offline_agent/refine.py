@@ -1,0 +1,160 @@
+"""Chat refinements ("make the theme blue", "add a FAQ section") applied to a `SiteSpec`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from tmux_builder.agent_library.offline_agent.parsing import (
+    _COLOUR_NOUNS,
+    _NUMBER,
+    _TITLE_STOP,
+    clean_phrase,
+    find_colour,
+    parse_count,
+    section_for_word,
+    split_items,
+)
+from tmux_builder.agent_library.offline_agent.spec import (
+    DEFAULT_GALLERY_COUNT,
+    SECTION_KINDS,
+    SiteSpec,
+)
+
+_SECTION_WORDS = "|".join(
+    sorted({w for k in SECTION_KINDS for w in (k.id, *k.keywords)}, key=len, reverse=True)
+)
+_SECTION = rf"(?:the\s+)?(?P<section>{_SECTION_WORDS})"
+_VALUE = rf"(?:[\"\u201c](?P<quoted>[^\"\u201d]+)[\"\u201d]|(?P<bare>.+?){_TITLE_STOP})"
+TITLE_PATTERNS = (
+    rf"\b(?:change|set|update|make)\s+(?:the\s+)?(?:site\s+|page\s+|website\s+)?"
+    rf"(?:title|name)\s+(?:to|as|into)\s+{_VALUE}",
+    rf"\brename\s+(?:it|the\s+(?:site|website|page|business))\s+(?:to\s+)?{_VALUE}",
+    rf"\bcall\s+(?:it|the\s+(?:site|website|page))\s+{_VALUE}",
+    rf"\b(?:title|name)\s+should\s+be\s+{_VALUE}",
+)
+TAGLINE_PATTERN = (
+    rf"\b(?:change|set|update)\s+(?:the\s+)?(?:tagline|subtitle|slogan)\s+(?:to|as)\s+{_VALUE}"
+)
+ADD_ITEMS = rf"\badd\s+(?P<items>.+?)\s+(?:to|into|on)\s+{_SECTION}\b"
+REMOVE_ITEMS = rf"\b(?:remove|delete|drop|take)\s+(?P<items>.+?)\s+(?:from|off)\s+{_SECTION}\b"
+ADD_SECTION = rf"\b(?:add|include|show|put)\s+(?:a|an|the|some)?\s*(?:new\s+)?{_SECTION}\b"
+REMOVE_SECTION = (
+    rf"\b(?:remove|delete|drop|hide|get\s+rid\s+of)\s+{_SECTION}\b(?!\s+(?:items?\s+)?(?:from|off))"
+)
+GALLERY_COUNT = rf"\b{_NUMBER}\s+(?:\w+\s+)?(?:photos|images|pictures|pics)\b"
+THEME_TRIGGER = rf"(?:\b{_COLOUR_NOUNS}\b|\bmake\s+(?:it|the\s+(?:site|website|page))\b)"
+
+
+def _value(match: re.Match[str]) -> str:
+    return clean_phrase(match.group("quoted") or match.group("bare") or "")
+
+
+def _title(spec: SiteSpec, clause: str) -> tuple[list[str], str]:
+    for pattern in TITLE_PATTERNS:
+        match = re.search(pattern, clause, re.IGNORECASE)
+        if match and _value(match):
+            old, spec.title = spec.title, _value(match)
+            if spec.tagline == f"Welcome to {old}.":
+                spec.tagline = f"Welcome to {spec.title}."
+            return [f"title changed from {old!r} to {spec.title!r}"], clause.replace(
+                match.group(0), " "
+            )
+    return [], clause
+
+
+def _tagline(spec: SiteSpec, clause: str) -> tuple[list[str], str]:
+    match = re.search(TAGLINE_PATTERN, clause, re.IGNORECASE)
+    if match and _value(match):
+        spec.tagline = _value(match)
+        return [f"tagline set to {spec.tagline!r}"], clause.replace(match.group(0), " ")
+    return [], clause
+
+
+def _theme(spec: SiteSpec, clause: str) -> tuple[list[str], str]:
+    if not re.search(THEME_TRIGGER, clause, re.IGNORECASE):
+        return [], clause
+    colour = find_colour(clause)
+    if colour and colour != spec.colour:
+        spec.colour = colour
+        return [f"theme colour set to {colour}"], clause
+    return [], clause
+
+
+def _item_edits(spec: SiteSpec, clause: str) -> tuple[list[str], str]:
+    changes: list[str] = []
+    for match in re.finditer(ADD_ITEMS, clause, re.IGNORECASE):
+        section_id = section_for_word(match.group("section"))
+        items = split_items(match.group("items"))
+        if section_id is None or not items:
+            continue
+        section = spec.section(section_id)
+        if section is None:
+            section = spec.add_section(section_id)
+            section.items = []
+        if section.assumed_items:
+            section.items, section.assumed_items = [], False
+        known = {i.lower() for i in section.items}
+        section.items.extend(i for i in items if i.lower() not in known)
+        changes.append(f"added {', '.join(items)} to {section_id}")
+        clause = clause.replace(match.group(0), " ")
+    for match in re.finditer(REMOVE_ITEMS, clause, re.IGNORECASE):
+        section_id = section_for_word(match.group("section"))
+        section = spec.section(section_id) if section_id else None
+        items = {i.lower() for i in split_items(match.group("items"))}
+        if section is None or not items:
+            continue
+        section.items = [i for i in section.items if i.lower() not in items]
+        changes.append(f"removed {', '.join(sorted(items))} from {section.id}")
+        clause = clause.replace(match.group(0), " ")
+    return changes, clause
+
+
+def _sections(spec: SiteSpec, clause: str) -> list[str]:
+    changes: list[str] = []
+    for match in re.finditer(REMOVE_SECTION, clause, re.IGNORECASE):
+        section_id = section_for_word(match.group("section"))
+        if section_id and spec.remove_section(section_id):
+            changes.append(f"removed the {section_id} section")
+    for match in re.finditer(ADD_SECTION, clause, re.IGNORECASE):
+        section_id = section_for_word(match.group("section"))
+        if section_id and spec.section(section_id) is None:
+            spec.add_section(section_id)
+            changes.append(f"added a {section_id} section")
+    gallery = spec.section("gallery")
+    count = re.search(GALLERY_COUNT, clause, re.IGNORECASE)
+    if gallery is not None and count:
+        new_count = parse_count(count.group(1))
+        if new_count != (gallery.count or DEFAULT_GALLERY_COUNT):
+            gallery.count = new_count
+            changes.append(f"gallery now shows {new_count} images")
+    return changes
+
+
+RULES: tuple[Callable[[SiteSpec, str], tuple[list[str], str]], ...] = (
+    _title,
+    _tagline,
+    _theme,
+    _item_edits,
+)
+
+
+def split_clauses(message: str) -> list[str]:
+    parts = re.split(r"[.;!?\n]+|\s+(?:and\s+)?then\s+|,\s*(?=(?:and\s+)?(?:add|remove|"
+                     r"delete|change|set|make|rename|call|drop|include)\b)", message)
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+def apply_refinement(spec: SiteSpec, message: str) -> list[str]:
+    """Apply every change the message asks for; return what changed (empty: nothing understood)."""
+    changes: list[str] = []
+    for clause in split_clauses(message):
+        rest = clause
+        for rule in RULES:
+            rule_changes, rest = rule(spec, rest)
+            changes.extend(rule_changes)
+        changes.extend(_sections(spec, rest))
+    if changes:
+        spec.revision += 1
+        spec.history.append(f"revision {spec.revision}: {message.strip()[:300]}")
+    return changes

@@ -1,0 +1,29 @@
+"""The database: typed models, migrations applied at start-up, transactional sessions."""
+
+from tmux_builder.platform.db.database import Database
+from tmux_builder.platform.db.models import (
+    Base,
+    Build,
+    ChatMessage,
+    Execution,
+    Job,
+    LogEvent,
+    SessionRow,
+    StepRecord,
+    Token,
+    User,
+)
+
+__all__ = [
+    "Base",
+    "Build",
+    "ChatMessage",
+    "Database",
+    "Execution",
+    "Job",
+    "LogEvent",
+    "SessionRow",
+    "StepRecord",
+    "Token",
+    "User",
+]

@@ -1,0 +1,166 @@
+"""Creating sessions and asking for work: every request is checked first and written in one
+transaction (user, token, session, execution and job together, or nothing)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from tmux_builder.errors import InvalidInputError, NotFoundError, StackBusyError
+from tmux_builder.platform.db import ChatMessage, Database, Execution, Job, SessionRow, Token, User
+from tmux_builder.platform.ids import (
+    execution_id_for,
+    new_session_id,
+    normalize_email,
+    normalize_phone,
+    user_id_for,
+)
+from tmux_builder.platform.jobs import enqueue
+from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.tokens import hash_token, new_token
+from tmux_builder.platform.workspaces import workspace_path
+from tmux_builder.stacks import stack_name_for
+
+PROVIDERS = ("local", "aws", "azure")
+SITE_TYPES = ("static", "dynamic")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_PHONE = re.compile(r"^\+?\d{4,15}$")
+MAX_CHAT_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    email: str
+    phone: str
+    host_provider: str
+    site_type: str
+    requirements: str
+    ttl_days: float | None = None
+
+
+@dataclass(frozen=True)
+class CreatedSession:
+    user_id: str
+    session_id: str
+    execution_id: str
+    token: str
+    stack_name: str
+    expires_at: datetime
+    created_at: datetime
+
+
+def validate_request(request: SessionRequest, settings: Settings) -> None:
+    if not _EMAIL.match(normalize_email(request.email or "")):
+        raise InvalidInputError("must be an email address like name@example.com", field="email")
+    if not _PHONE.match(normalize_phone(request.phone or "")):
+        raise InvalidInputError("must be a phone number of 4 to 15 digits", field="phone")
+    if request.host_provider not in PROVIDERS:
+        raise InvalidInputError(f"must be one of {', '.join(PROVIDERS)}", field="host_provider")
+    if request.site_type not in SITE_TYPES:
+        raise InvalidInputError(f"must be one of {', '.join(SITE_TYPES)}", field="site_type")
+    text = (request.requirements or "").strip()
+    if len(text) < 10:
+        raise InvalidInputError("must describe the site in at least 10 characters",
+                                field="requirements")
+    if len(text) > settings.max_requirements_chars:
+        raise InvalidInputError(
+            f"must be at most {settings.max_requirements_chars} characters", field="requirements"
+        )
+    if request.ttl_days is not None and not 0 < request.ttl_days <= 90:
+        raise InvalidInputError("must be between 0 and 90 days", field="ttl_days")
+
+
+def create_session(db: Database, settings: Settings, request: SessionRequest,
+                   now: datetime | None = None) -> CreatedSession:
+    validate_request(request, settings)
+    now = now or datetime.now(UTC)
+    user_id = user_id_for(request.email, request.phone)
+    session_id = new_session_id(now)
+    execution_id = execution_id_for(user_id, session_id)
+    stack_name = stack_name_for(user_id, session_id)
+    expires_at = now + timedelta(days=request.ttl_days or settings.session_ttl_days)
+    token = new_token()
+    with db.transaction() as tx:
+        if tx.get(User, user_id) is None:
+            tx.add(User(id=user_id, email=normalize_email(request.email),
+                        phone=normalize_phone(request.phone), created_at=now))
+            tx.flush()
+        tx.add(Token(user_id=user_id, token_hash=hash_token(token), created_at=now))
+        tx.add(SessionRow(
+            id=session_id, user_id=user_id, host_provider=request.host_provider,
+            site_type=request.site_type, requirements=request.requirements.strip(),
+            workspace=str(workspace_path(settings.users_dir, user_id, session_id)),
+            stack_name=stack_name, created_at=now, expires_at=expires_at,
+        ))
+        tx.flush()
+        tx.add(Execution(id=execution_id, session_id=session_id, user_id=user_id,
+                         status="queued", created_at=now))
+        tx.flush()
+        enqueue(tx, execution_id, "pipeline", {"run": 1})
+    return CreatedSession(user_id, session_id, execution_id, token, stack_name, expires_at, now)
+
+
+def _execution(tx: object, execution_id: str) -> Execution:
+    execution = tx.get(Execution, execution_id)  # type: ignore[attr-defined]
+    if execution is None:
+        raise NotFoundError(f"execution {execution_id} does not exist", field="execution_id")
+    return execution
+
+
+def _busy(tx: object, execution_id: str) -> bool:
+    count = tx.scalar(select(func.count()).select_from(Job).where(  # type: ignore[attr-defined]
+        Job.execution_id == execution_id, Job.status.in_(("queued", "running"))))
+    return bool(count)
+
+
+def request_redeploy(db: Database, execution_id: str) -> int:
+    """Queue steps 6-9 again; returns the run number. Refused while work is pending."""
+    with db.transaction() as tx:
+        execution = _execution(tx, execution_id)
+        if _busy(tx, execution_id):
+            raise StackBusyError("the execution still has work running or queued",
+                                 field="execution_id")
+        if execution.status == "cancelled" or not execution.builds:
+            raise InvalidInputError("nothing has been deployed yet to redeploy",
+                                    field="execution_id")
+        run = len({s.run for s in execution.steps}) + 1
+        execution.status = "queued"
+        execution.error_message = None
+        execution.debug_id = None
+        enqueue(tx, execution_id, "redeploy", {"run": run})
+        return run
+
+
+def send_chat(db: Database, execution_id: str, message: str) -> int:
+    """Store the user's message and queue the refinement the agent will make."""
+    text = (message or "").strip()
+    if not text:
+        raise InvalidInputError("must not be empty", field="message")
+    if len(text) > MAX_CHAT_CHARS:
+        raise InvalidInputError(f"must be at most {MAX_CHAT_CHARS} characters", field="message")
+    with db.transaction() as tx:
+        _execution(tx, execution_id)
+        if _busy(tx, execution_id):
+            raise StackBusyError("the agent is still busy with this execution",
+                                 field="execution_id")
+        chat = ChatMessage(execution_id=execution_id, role="user", content=text)
+        tx.add(chat)
+        tx.flush()
+        enqueue(tx, execution_id, "refine", {"chat_id": chat.id})
+        return chat.id
+
+
+def cancel(db: Database, execution_id: str) -> None:
+    """Ask running work to stop; queued work is cancelled at once."""
+    with db.transaction() as tx:
+        execution = _execution(tx, execution_id)
+        execution.cancel_requested = True
+        for job in tx.scalars(select(Job).where(Job.execution_id == execution_id,
+                                                Job.status == "queued")):
+            job.status = "cancelled"
+        if execution.status == "queued":
+            execution.status = "cancelled"
+            execution.finished_at = datetime.now(UTC)
