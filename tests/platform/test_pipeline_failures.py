@@ -65,3 +65,29 @@ def test_site_answering_500_fails_health_check_with_the_reason(make_platform) ->
     assert "HTTP 500" in status["error"]
     assert status["completed_steps"] == 6
     worker.pipeline.engine.destroy(created.stack_name)
+
+
+def test_cancel_stops_the_agent_and_marks_the_execution(make_platform) -> None:  # type: ignore[no-untyped-def]
+    import threading
+    import time
+
+    from tmux_builder.platform.sessions import cancel
+
+    db, settings = make_platform(scripted_agents.SILENT, agent_phase_timeout_seconds=120)
+    created = create_session(db, settings, SessionRequest(
+        "stop@example.com", "+15550100", "local", "static", "A page about tea and teapots."))
+    worker = Worker.create(db, settings)
+    thread = threading.Thread(target=worker.run_once)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while execution_status(db, created.execution_id)["current_step_name"] != "create_plan":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    started = time.monotonic()
+    cancel(db, created.execution_id)
+    thread.join(timeout=30)
+    assert not thread.is_alive() and time.monotonic() - started < 15
+    status = execution_status(db, created.execution_id)
+    assert status["status"] == "cancelled"
+    assert [s["status"] for s in status["steps"]][-1] == "cancelled"
+    assert "deploy" not in [s["name"] for s in status["steps"]]

@@ -4,6 +4,7 @@ SDK's own callback server), so the Azure tag transform is exercised for real."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import sys
@@ -193,8 +194,18 @@ class ProgramRun:
         return found[0]
 
 
+def _ensure_event_loop() -> None:
+    """Pulumi's mock runner uses the thread's current loop; an earlier test (``asyncio.run``,
+    Playwright's sync API) may have left the main thread with none."""
+    try:
+        asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def run_program(program: Callable[[], None], region: str = "eu-west-1") -> ProgramRun:
     """Run an inline program against fresh mocks (nothing shared with a previous run)."""
+    _ensure_event_loop()
     mocks = RecordingMocks(region)
     monitor = TransformingMonitor(mocks)
     settings.ROOT.set(None)
