@@ -152,5 +152,13 @@ def stacks_ls(
     console.print(table)
 
 
+def _register_ops() -> None:
+    from tmux_builder.cli_ops import register
+
+    register(app, stacks_app)
+
+
+_register_ops()
+
 if __name__ == "__main__":
     app()
