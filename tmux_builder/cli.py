@@ -106,6 +106,20 @@ def demo() -> None:
 
 
 @app.command()
+def serve() -> None:
+    """Start the API (with the dashboard), the workers, the site server and the reaper."""
+    import uvicorn
+
+    from tmux_builder.api.app import create_app
+
+    settings = get_settings()
+    console.print(f"API on http://{settings.api_host}:{settings.api_port} "
+                  f"(docs at /docs); sites on port {settings.sites_port}")
+    uvicorn.run(create_app(settings, serve_workers=True), host=settings.api_host,
+                port=settings.api_port, log_level="info")
+
+
+@app.command()
 def worker(
     count: Annotated[int | None, typer.Option(help="Worker threads (default: setting).")] = None,
 ) -> None:

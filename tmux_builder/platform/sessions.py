@@ -164,3 +164,36 @@ def cancel(db: Database, execution_id: str) -> None:
         if execution.status == "queued":
             execution.status = "cancelled"
             execution.finished_at = datetime.now(UTC)
+
+
+MAX_TTL_DAYS = 90
+
+
+def extend_session(db: Database, session_id: str, days: float,
+                   now: datetime | None = None) -> datetime:
+    """Push the expiry back by ``days`` (from now when already past); at most 90 days out."""
+    if not 0 < days <= MAX_TTL_DAYS:
+        raise InvalidInputError(f"must be between 0 and {MAX_TTL_DAYS} days", field="days")
+    now = now or datetime.now(UTC)
+    with db.transaction() as tx:
+        session = tx.get(SessionRow, session_id)
+        if session is None:
+            raise NotFoundError("not found", field="session_id")
+        if session.status != "active":
+            raise InvalidInputError("the session was torn down", field="session_id")
+        expires = max(session.expires_at, now) + timedelta(days=days)
+        if expires > now + timedelta(days=MAX_TTL_DAYS):
+            raise InvalidInputError(f"would expire more than {MAX_TTL_DAYS} days from now",
+                                    field="days")
+        session.expires_at = expires
+        return expires
+
+
+def latest_execution_id(db: Database, user_id: str) -> str:
+    """The execution of the user's newest session (the seeds' ``/api/session/{guid}``)."""
+    with db.transaction() as tx:
+        row = tx.scalars(select(SessionRow).where(SessionRow.user_id == user_id)
+                         .order_by(SessionRow.created_at.desc()).limit(1)).first()
+        if row is None or not row.executions:
+            raise NotFoundError("not found", field="guid")
+        return row.executions[0].id

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Provider = Literal["local", "aws", "azure"]
@@ -70,6 +70,16 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=3, ge=1, description="Claims before a job fails.")
     e2e_timeout_seconds: float = Field(default=300, gt=0, description="E2E run time limit.")
     max_requirements_chars: int = Field(default=20000, ge=10, description="Request size limit.")
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token of the admin routes; unset disables them."
+    )
+    api_host: str = Field(default="127.0.0.1", description="Bind address of the API.")
+    api_port: int = Field(default=8080, ge=1, le=65535, description="Port of the API.")
+    create_limit_per_user: int = Field(default=5, ge=1, description="Creations per user a window.")
+    create_limit_per_address: int = Field(
+        default=20, ge=1, description="Creations per client address a window."
+    )
+    create_limit_window_seconds: float = Field(default=60, gt=0, description="Rate window.")
     aws_region: str | None = Field(default=None, description="AWS region of aws stacks.")
     aws_profile: str | None = Field(default=None, description="AWS profile (default chain).")
     aws_instance_type: str = Field(default="t3.micro", description="EC2 size of dynamic sites.")
