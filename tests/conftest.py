@@ -3,7 +3,9 @@ file backend, a real site server, and sample sites."""
 
 from __future__ import annotations
 
+import os
 import socket
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,10 +29,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+POSTGRES_ADMIN_URL = os.environ.get("TMUX_BUILDER_TEST_POSTGRES_URL")
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def database_url(tmp_path: Path) -> Iterator[str | None]:
+    """None (SQLite under the data folder) unless the suite runs on PostgreSQL, where every
+    test gets a database of its own, dropped afterwards."""
+    if not POSTGRES_ADMIN_URL:
+        yield None
+        return
+    import psycopg
+
+    name = f"tb_{uuid.uuid4().hex[:16]}"
+    admin = POSTGRES_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str | None) -> Settings:
     return Settings(
-        data_dir=tmp_path / "data", sites_port=free_port(), app_start_timeout_seconds=30
+        data_dir=tmp_path / "data", sites_port=free_port(), app_start_timeout_seconds=30,
+        database_url=database_url,
     )
 
 

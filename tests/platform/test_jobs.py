@@ -20,7 +20,7 @@ def _request(i: int) -> SessionRequest:
 
 
 def test_each_job_is_claimed_by_exactly_one_worker(settings: Settings, tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'q.db'}")
+    db = Database(settings.db_url)
     for i in range(20):
         create_session(db, settings, _request(i))
     claimed: list[tuple[str, int]] = []
@@ -46,7 +46,7 @@ def test_each_job_is_claimed_by_exactly_one_worker(settings: Settings, tmp_path:
 def test_expired_lease_is_reclaimed_and_old_owner_loses_it(
     settings: Settings, tmp_path: Path
 ) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'q.db'}")
+    db = Database(settings.db_url)
     create_session(db, settings, _request(1))
     first = claim(db, "dead-worker", lease_seconds=0.5)
     assert first is not None and first.attempts == 1
@@ -61,7 +61,7 @@ def test_expired_lease_is_reclaimed_and_old_owner_loses_it(
 
 
 def test_creation_is_one_transaction(settings: Settings, tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'q.db'}")
+    db = Database(settings.db_url)
     created = create_session(db, settings, _request(2))
     with db.transaction() as tx:
         execution = tx.get(Execution, created.execution_id)

@@ -35,7 +35,7 @@ GOOD = SessionRequest("Ann@Example.com", "+1 555 0100", "local", "static",
 def test_bad_requests_name_the_field_and_write_nothing(
     settings: Settings, tmp_path: Path, change: dict, field: str
 ) -> None:
-    db = Database(f"sqlite:///{tmp_path / 's.db'}")
+    db = Database(settings.db_url)
     with pytest.raises(InvalidInputError) as error:
         create_session(db, settings, replace(GOOD, **change))
     assert error.value.field == field
@@ -45,7 +45,7 @@ def test_bad_requests_name_the_field_and_write_nothing(
 
 
 def test_same_person_one_user_many_sessions(settings: Settings, tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 's.db'}")
+    db = Database(settings.db_url)
     a = create_session(db, settings, GOOD)
     b = create_session(db, settings, replace(GOOD, email="ann@example.com"))
     assert a.user_id == b.user_id == user_id_for("ann@example.com", "+15550100")
@@ -58,7 +58,7 @@ def test_same_person_one_user_many_sessions(settings: Settings, tmp_path: Path) 
 
 
 def test_chat_is_refused_while_work_is_queued(settings: Settings, tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 's.db'}")
+    db = Database(settings.db_url)
     created = create_session(db, settings, GOOD)
     with pytest.raises(InvalidInputError) as error:
         send_chat(db, created.execution_id, "  ")
