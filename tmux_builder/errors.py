@@ -29,7 +29,11 @@ class NotFoundError(TmuxBuilderError):
     """The thing asked for does not exist (or belongs to someone else)."""
 
 
-class StackBusyError(TmuxBuilderError):
+class ConflictError(TmuxBuilderError):
+    """The request is well formed but the thing is not in a state that allows it."""
+
+
+class StackBusyError(ConflictError):
     """Another operation holds the stack; the caller may retry later."""
 
 

@@ -8,7 +8,7 @@ import hmac
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from sqlalchemy import select
 
 from tmux_builder.api.errors import Unauthorized
@@ -16,12 +16,20 @@ from tmux_builder.api.state import AppState
 from tmux_builder.errors import InvalidInputError, NotFoundError
 from tmux_builder.platform.db import Execution, SessionRow, Token
 from tmux_builder.platform.ids import (
+    EXECUTION_ID_REGEX,
     SESSION_ID_PATTERN,
+    SESSION_ID_REGEX,
     USER_ID_PATTERN,
+    USER_ID_REGEX,
     validate_session_id,
     validate_user_id,
 )
 from tmux_builder.platform.tokens import hash_token
+
+ExecutionId = Annotated[str, Path(pattern=EXECUTION_ID_REGEX, max_length=80,
+                                  description="<user_id>_<session_id>")]
+SessionId = Annotated[str, Path(pattern=SESSION_ID_REGEX, max_length=32)]
+UserId = Annotated[str, Path(pattern=USER_ID_REGEX, max_length=36)]
 
 
 def app_state(request: Request) -> AppState:

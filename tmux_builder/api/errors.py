@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tmux_builder.errors import (
+    ConflictError,
     InvalidInputError,
     NotFoundError,
     StackBusyError,
@@ -24,6 +25,7 @@ STATUS_BY_ERROR: tuple[tuple[type[TmuxBuilderError], int, str], ...] = (
     (InvalidInputError, 422, "invalid_input"),
     (NotFoundError, 404, "not_found"),
     (StackBusyError, 409, "busy"),
+    (ConflictError, 409, "conflict"),
     (ToolchainError, 503, "toolchain"),
     (StackOperationError, 502, "stack_operation_failed"),
 )

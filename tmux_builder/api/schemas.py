@@ -7,20 +7,27 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tmux_builder.platform.ids import EMAIL_REGEX, PHONE_REGEX
+
 Provider = Literal["local", "aws", "azure"]
 SiteType = Literal["static", "dynamic"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
+
+
+NON_BLANK = r"\S"
 
 
 class CreateUserRequest(Strict):
-    email: str = Field(min_length=3, max_length=254, examples=["ann@example.com"])
-    phone: str = Field(min_length=4, max_length=32, examples=["+1 555 0100"])
+    email: str = Field(min_length=3, max_length=254, pattern=EMAIL_REGEX,
+                       examples=["ann@example.com"])
+    phone: str = Field(min_length=4, max_length=32, pattern=PHONE_REGEX,
+                       examples=["+1 555 0100"])
     host_provider: Provider = "local"
     site_type: SiteType = "static"
-    requirements: str = Field(min_length=10, max_length=20000)
+    requirements: str = Field(min_length=10, max_length=20000, pattern=NON_BLANK)
     ttl_days: float | None = Field(default=None, gt=0, le=90)
 
 
@@ -36,9 +43,9 @@ class CreateUserResponse(BaseModel):
 
 
 class RegisterRequest(Strict):
-    email: str = Field(min_length=3, max_length=254)
-    phone: str = Field(min_length=4, max_length=32)
-    initial_request: str = Field(min_length=10, max_length=20000)
+    email: str = Field(min_length=3, max_length=254, pattern=EMAIL_REGEX)
+    phone: str = Field(min_length=4, max_length=32, pattern=PHONE_REGEX)
+    initial_request: str = Field(min_length=10, max_length=20000, pattern=NON_BLANK)
 
 
 class RegisterResponse(BaseModel):
@@ -99,7 +106,7 @@ class SessionOut(BaseModel):
 
 
 class ChatRequest(Strict):
-    message: str = Field(min_length=1, max_length=4000)
+    message: str = Field(min_length=1, max_length=4000, pattern=NON_BLANK)
 
 
 class ChatAccepted(BaseModel):
@@ -149,3 +156,26 @@ class TeardownOut(BaseModel):
 class Message(BaseModel):
     status: str
     detail: str = ""
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    field: str | None
+    rule: str | None
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "Refused"), (401, "Missing or invalid bearer token"),
+        (404, "Not found (or not yours)"), (409, "Busy"),
+        (422, "Invalid input: the error names the field and the rule"),
+        (429, "Too many creations; see Retry-After"), (502, "Pulumi operation failed"),
+        (503, "Toolchain missing"),
+    )
+}

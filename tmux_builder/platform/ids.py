@@ -10,10 +10,15 @@ from datetime import UTC, datetime
 from tmux_builder.errors import InvalidInputError
 
 USER_NAMESPACE = uuid.UUID("5b0f4c39-6f4e-4f59-9a38-0b7f3d2b1c11")
-USER_ID_PATTERN = re.compile(
-    r"^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
-)
-SESSION_ID_PATTERN = re.compile(r"^sess_\d{8}_\d{6}_[0-9a-f]{4}$")
+USER_ID_REGEX = r"^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+SESSION_ID_REGEX = r"^sess_[0-9]{8}_[0-9]{6}_[0-9a-f]{4}$"
+EXECUTION_ID_REGEX = USER_ID_REGEX[:-1] + "_" + SESSION_ID_REGEX[1:]
+# Explicit ASCII classes: Python's re, Pydantic's engine and JSON-Schema generators all read
+# them alike (they disagree on what \s covers).
+EMAIL_REGEX = r"^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}$"
+PHONE_REGEX = r"^[+]?[ ().-]*([0-9][ ().-]*){4,15}$"
+USER_ID_PATTERN = re.compile(USER_ID_REGEX)
+SESSION_ID_PATTERN = re.compile(SESSION_ID_REGEX)
 
 
 def normalize_email(email: str) -> str:

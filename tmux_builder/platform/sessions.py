@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from tmux_builder.errors import InvalidInputError, NotFoundError, StackBusyError
+from tmux_builder.errors import ConflictError, InvalidInputError, NotFoundError, StackBusyError
 from tmux_builder.platform.db import ChatMessage, Database, Execution, Job, SessionRow, Token, User
 from tmux_builder.platform.ids import (
+    EMAIL_REGEX,
+    PHONE_REGEX,
     execution_id_for,
     new_session_id,
     normalize_email,
@@ -26,8 +28,8 @@ from tmux_builder.stacks import stack_name_for
 
 PROVIDERS = ("local", "aws", "azure")
 SITE_TYPES = ("static", "dynamic")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-_PHONE = re.compile(r"^\+?\d{4,15}$")
+_EMAIL = re.compile(EMAIL_REGEX)
+_PHONE = re.compile(PHONE_REGEX)
 MAX_CHAT_CHARS = 4000
 
 
@@ -53,16 +55,16 @@ class CreatedSession:
 
 
 def validate_request(request: SessionRequest, settings: Settings) -> None:
-    if not _EMAIL.match(normalize_email(request.email or "")):
+    if not _EMAIL.match(request.email or ""):
         raise InvalidInputError("must be an email address like name@example.com", field="email")
-    if not _PHONE.match(normalize_phone(request.phone or "")):
+    if not _PHONE.match(request.phone or ""):
         raise InvalidInputError("must be a phone number of 4 to 15 digits", field="phone")
     if request.host_provider not in PROVIDERS:
         raise InvalidInputError(f"must be one of {', '.join(PROVIDERS)}", field="host_provider")
     if request.site_type not in SITE_TYPES:
         raise InvalidInputError(f"must be one of {', '.join(SITE_TYPES)}", field="site_type")
-    text = (request.requirements or "").strip()
-    if len(text) < 10:
+    text = request.requirements or ""
+    if len(text) < 10 or not text.strip():
         raise InvalidInputError("must describe the site in at least 10 characters",
                                 field="requirements")
     if len(text) > settings.max_requirements_chars:
@@ -124,8 +126,8 @@ def request_redeploy(db: Database, execution_id: str) -> int:
             raise StackBusyError("the execution still has work running or queued",
                                  field="execution_id")
         if execution.status == "cancelled" or not execution.builds:
-            raise InvalidInputError("nothing has been deployed yet to redeploy",
-                                    field="execution_id")
+            raise ConflictError("nothing has been deployed yet to redeploy",
+                                field="execution_id")
         run = len({s.run for s in execution.steps}) + 1
         execution.status = "queued"
         execution.error_message = None
@@ -138,7 +140,7 @@ def send_chat(db: Database, execution_id: str, message: str) -> int:
     """Store the user's message and queue the refinement the agent will make."""
     text = (message or "").strip()
     if not text:
-        raise InvalidInputError("must not be empty", field="message")
+        raise InvalidInputError("must not be blank", field="message")
     if len(text) > MAX_CHAT_CHARS:
         raise InvalidInputError(f"must be at most {MAX_CHAT_CHARS} characters", field="message")
     with db.transaction() as tx:
@@ -180,11 +182,11 @@ def extend_session(db: Database, session_id: str, days: float,
         if session is None:
             raise NotFoundError("not found", field="session_id")
         if session.status != "active":
-            raise InvalidInputError("the session was torn down", field="session_id")
+            raise ConflictError("the session was torn down", field="session_id")
         expires = max(session.expires_at, now) + timedelta(days=days)
         if expires > now + timedelta(days=MAX_TTL_DAYS):
-            raise InvalidInputError(f"would expire more than {MAX_TTL_DAYS} days from now",
-                                    field="days")
+            raise ConflictError(f"would expire more than {MAX_TTL_DAYS} days from now",
+                                field="days")
         session.expires_at = expires
         return expires
 

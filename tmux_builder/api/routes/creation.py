@@ -30,30 +30,54 @@ def _create(state: State, request: Request, body: SessionRequest) -> CreatedSess
     return create_session(state.db, state.settings, body)
 
 
-@router.post("/create-user", status_code=status.HTTP_201_CREATED,
-             response_model=CreateUserResponse)
+@router.post("/create-user", status_code=status.HTTP_201_CREATED, response_model=CreateUserResponse)
 def create_user(body: CreateUserRequest, request: Request, state: State) -> CreateUserResponse:
     """Create (or find) the user, a new session and its execution; the pipeline runs in the
     background. Answers at once with the ids and a per-user token."""
-    created = _create(state, request, SessionRequest(
-        body.email, body.phone, body.host_provider, body.site_type, body.requirements,
-        body.ttl_days))
+    created = _create(
+        state,
+        request,
+        SessionRequest(
+            body.email,
+            body.phone,
+            body.host_provider,
+            body.site_type,
+            body.requirements,
+            body.ttl_days,
+        ),
+    )
     return CreateUserResponse(
-        user_id=created.user_id, session_id=created.session_id,
-        execution_id=created.execution_id, token=created.token,
+        user_id=created.user_id,
+        session_id=created.session_id,
+        execution_id=created.execution_id,
+        token=created.token,
         status_url=f"/api/status/{created.execution_id}",
         events_url=f"/api/events/{created.execution_id}",
-        expires_at=created.expires_at, created_at=created.created_at)
+        expires_at=created.expires_at,
+        created_at=created.created_at,
+    )
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=RegisterResponse)
 def register(body: RegisterRequest, request: Request, state: State) -> RegisterResponse:
     """The autonomous-build seed's alias: provider and site type from the settings."""
     settings = state.settings
-    created = _create(state, request, SessionRequest(
-        body.email, body.phone, settings.default_provider, settings.default_site_type,
-        body.initial_request))
+    created = _create(
+        state,
+        request,
+        SessionRequest(
+            body.email,
+            body.phone,
+            settings.default_provider,
+            settings.default_site_type,
+            body.initial_request,
+        ),
+    )
     return RegisterResponse(
-        guid=created.user_id, url=None,
+        guid=created.user_id,
+        url=None,
         status_check_url=f"/api/session/{created.user_id}/status",
-        expires_at=created.expires_at, created_at=created.created_at, token=created.token)
+        expires_at=created.expires_at,
+        created_at=created.created_at,
+        token=created.token,
+    )

@@ -14,7 +14,12 @@ from fastapi.responses import FileResponse
 from sqlalchemy import select
 from sse_starlette.sse import EventSourceResponse
 
-from tmux_builder.api.deps import CurrentUser, State, owned_execution
+from tmux_builder.api.deps import (
+    CurrentUser,
+    ExecutionId,
+    State,
+    owned_execution,
+)
 from tmux_builder.api.schemas import (
     ChatAccepted,
     ChatHistory,
@@ -34,12 +39,14 @@ POLL_SECONDS = 0.5
 
 
 @router.get("/status/{execution_id}", response_model=StatusResponse)
-def get_status(execution_id: str, user: CurrentUser, state: State) -> dict[str, Any]:
+def get_status(execution_id: ExecutionId, user: CurrentUser, state: State) -> dict[str, Any]:
     return execution_status(state.db, owned_execution(state, user, execution_id))
 
 
 @router.get("/events/{execution_id}")
-async def stream_events(execution_id: str, user: CurrentUser, state: State) -> EventSourceResponse:
+async def stream_events(
+    execution_id: ExecutionId, user: CurrentUser, state: State
+) -> EventSourceResponse:
     """Server-sent events: everything so far (steps, logs, status), then live events until
     the execution reaches its final state; the last event is ``end`` with that state."""
     owned_execution(state, user, execution_id)
@@ -48,16 +55,31 @@ async def stream_events(execution_id: str, user: CurrentUser, state: State) -> E
         cursor = EventCursor()
         while True:
             events, final = await anyio.to_thread.run_sync(
-                events_since, state.db, execution_id, cursor)
+                events_since, state.db, execution_id, cursor
+            )
             for event in events:
                 yield {"event": event["event"], "data": json.dumps(event["data"])}
             if final:
                 final_state = await anyio.to_thread.run_sync(
-                    execution_status, state.db, execution_id)
-                yield {"event": "end", "data": json.dumps({
-                    k: final_state[k] for k in ("status", "completed_steps", "total_steps",
-                                                "percent", "deployed_url", "error",
-                                                "debug_id")})}
+                    execution_status, state.db, execution_id
+                )
+                yield {
+                    "event": "end",
+                    "data": json.dumps(
+                        {
+                            k: final_state[k]
+                            for k in (
+                                "status",
+                                "completed_steps",
+                                "total_steps",
+                                "percent",
+                                "deployed_url",
+                                "error",
+                                "debug_id",
+                            )
+                        }
+                    ),
+                }
                 return
             await anyio.sleep(POLL_SECONDS)
 
@@ -65,8 +87,12 @@ async def stream_events(execution_id: str, user: CurrentUser, state: State) -> E
 
 
 @router.get("/screenshot/{execution_id}", response_class=FileResponse)
-def get_screenshot(execution_id: str, user: CurrentUser, state: State,
-                   thumbnail: Annotated[bool, Query()] = False) -> FileResponse:
+def get_screenshot(
+    execution_id: ExecutionId,
+    user: CurrentUser,
+    state: State,
+    thumbnail: Annotated[bool, Query()] = False,
+) -> FileResponse:
     """The newest build's screenshot (or its thumbnail) as PNG."""
     owned_execution(state, user, execution_id)
     with state.db.transaction() as tx:
@@ -82,34 +108,44 @@ def get_screenshot(execution_id: str, user: CurrentUser, state: State,
     return FileResponse(path, media_type="image/png")
 
 
-@router.post("/chat/{execution_id}", status_code=status.HTTP_202_ACCEPTED,
-             response_model=ChatAccepted)
-def post_chat(execution_id: str, body: ChatRequest, user: CurrentUser,
-              state: State) -> ChatAccepted:
+@router.post(
+    "/chat/{execution_id}", status_code=status.HTTP_202_ACCEPTED, response_model=ChatAccepted
+)
+def post_chat(
+    execution_id: ExecutionId, body: ChatRequest, user: CurrentUser, state: State
+) -> ChatAccepted:
     """Store the message; the agent gets it through the prompt file (never send-keys)."""
-    return ChatAccepted(chat_id=send_chat(state.db, owned_execution(state, user, execution_id),
-                                          body.message))
+    return ChatAccepted(
+        chat_id=send_chat(state.db, owned_execution(state, user, execution_id), body.message)
+    )
 
 
 @router.get("/chat/{execution_id}/history", response_model=ChatHistory)
-def chat_history(execution_id: str, user: CurrentUser, state: State) -> ChatHistory:
+def chat_history(execution_id: ExecutionId, user: CurrentUser, state: State) -> ChatHistory:
     owned_execution(state, user, execution_id)
     with state.db.transaction() as tx:
-        messages = [ChatMessageOut(role=m.role, content=m.content, created_at=m.created_at)
-                    for m in tx.scalars(select(ChatMessage).where(
-                        ChatMessage.execution_id == execution_id).order_by(ChatMessage.id))]
+        messages = [
+            ChatMessageOut(role=m.role, content=m.content, created_at=m.created_at)
+            for m in tx.scalars(
+                select(ChatMessage)
+                .where(ChatMessage.execution_id == execution_id)
+                .order_by(ChatMessage.id)
+            )
+        ]
     return ChatHistory(messages=messages, pane=state.driver.capture(execution_id)[-8000:])
 
 
-@router.post("/redeploy/{execution_id}", status_code=status.HTTP_202_ACCEPTED,
-             response_model=RedeployAccepted)
-def redeploy(execution_id: str, user: CurrentUser, state: State) -> RedeployAccepted:
+@router.post(
+    "/redeploy/{execution_id}",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RedeployAccepted,
+)
+def redeploy(execution_id: ExecutionId, user: CurrentUser, state: State) -> RedeployAccepted:
     run = request_redeploy(state.db, owned_execution(state, user, execution_id))
     return RedeployAccepted(run=run, status_url=f"/api/status/{execution_id}")
 
 
-@router.post("/cancel/{execution_id}", status_code=status.HTTP_202_ACCEPTED,
-             response_model=Message)
-def cancel_execution(execution_id: str, user: CurrentUser, state: State) -> Message:
+@router.post("/cancel/{execution_id}", status_code=status.HTTP_202_ACCEPTED, response_model=Message)
+def cancel_execution(execution_id: ExecutionId, user: CurrentUser, state: State) -> Message:
     cancel(state.db, owned_execution(state, user, execution_id))
     return Message(status="cancelling")

@@ -16,5 +16,8 @@ router = APIRouter(tags=["health"])
 def healthz(state: State) -> dict[str, Any]:
     with state.db.transaction() as tx:
         tx.execute(text("SELECT 1"))
-    return {"status": "ok", "database": state.db.engine.dialect.name,
-            "pulumi": str(state.engine.config.pulumi_binary.name)}
+    return {
+        "status": "ok",
+        "database": state.db.engine.dialect.name,
+        "pulumi": str(state.engine.config.pulumi_binary.name),
+    }

@@ -6,7 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from tmux_builder.api.deps import CurrentUser, State, own_user_id, owned_session
+from tmux_builder.api.deps import (
+    CurrentUser,
+    SessionId,
+    State,
+    UserId,
+    own_user_id,
+    owned_session,
+)
 from tmux_builder.api.schemas import (
     ChatAccepted,
     ChatRequest,
@@ -25,45 +32,53 @@ router = APIRouter(prefix="/api", tags=["sessions"])
 
 
 @router.get("/user/{user_id}/sessions", response_model=list[SessionOut])
-def list_sessions(user_id: str, user: CurrentUser, state: State) -> list[dict[str, Any]]:
+def list_sessions(user_id: UserId, user: CurrentUser, state: State) -> list[dict[str, Any]]:
     return user_sessions(state.db, own_user_id(user_id, user))
 
 
 @router.get("/users/{user_id}/stacks", response_model=list[StackOut])
-def list_stacks(user_id: str, user: CurrentUser, state: State) -> list[dict[str, Any]]:
+def list_stacks(user_id: UserId, user: CurrentUser, state: State) -> list[dict[str, Any]]:
     prefix = user_stack_prefix(own_user_id(user_id, user))
     return [record.__dict__ for record in state.engine.list_stacks(prefix=prefix)]
 
 
 @router.delete("/sessions/{session_id}", response_model=TeardownOut)
-def delete_session(session_id: str, user: CurrentUser, state: State) -> TeardownOut:
+def delete_session(session_id: SessionId, user: CurrentUser, state: State) -> TeardownOut:
     """Tear the session down: destroy and remove its stack, stop its tmux session, archive
     its workspace."""
     owned_session(state, user, session_id)
     from tmux_builder.platform.ops.teardown import teardown_session
 
-    report = teardown_session(state.db, state.settings, state.engine, state.driver, session_id,
-                              reason="deleted by its owner")
-    return TeardownOut(session_id=session_id, torn_down=report.torn_down,
-                       details=report.to_dict())
+    report = teardown_session(
+        state.db,
+        state.settings,
+        state.engine,
+        state.driver,
+        session_id,
+        reason="deleted by its owner",
+    )
+    return TeardownOut(session_id=session_id, torn_down=report.torn_down, details=report.to_dict())
 
 
 @router.post("/sessions/{session_id}/extend", response_model=ExtendResponse)
-def extend(session_id: str, body: ExtendRequest, user: CurrentUser,
-           state: State) -> ExtendResponse:
+def extend(
+    session_id: SessionId, body: ExtendRequest, user: CurrentUser, state: State
+) -> ExtendResponse:
     owned_session(state, user, session_id)
-    return ExtendResponse(session_id=session_id,
-                          expires_at=extend_session(state.db, session_id, body.days))
+    return ExtendResponse(
+        session_id=session_id, expires_at=extend_session(state.db, session_id, body.days)
+    )
 
 
 @router.get("/session/{guid}/status", response_model=StatusResponse)
-def seed_status(guid: str, user: CurrentUser, state: State) -> dict[str, Any]:
+def seed_status(guid: UserId, user: CurrentUser, state: State) -> dict[str, Any]:
     """The status of the user's newest session (seed alias; ``guid`` is the user id)."""
     return execution_status(state.db, latest_execution_id(state.db, own_user_id(guid, user)))
 
 
-@router.post("/session/{guid}/refine", status_code=status.HTTP_202_ACCEPTED,
-             response_model=ChatAccepted)
-def seed_refine(guid: str, body: ChatRequest, user: CurrentUser, state: State) -> ChatAccepted:
+@router.post(
+    "/session/{guid}/refine", status_code=status.HTTP_202_ACCEPTED, response_model=ChatAccepted
+)
+def seed_refine(guid: UserId, body: ChatRequest, user: CurrentUser, state: State) -> ChatAccepted:
     execution_id = latest_execution_id(state.db, own_user_id(guid, user))
     return ChatAccepted(chat_id=send_chat(state.db, execution_id, body.message))
