@@ -42,6 +42,7 @@ def crash_platform(settings: Settings, tmp_path: Path) -> Iterator[tuple[Databas
 def _worker_process(settings: Settings) -> subprocess.Popen[bytes]:
     env = {**os.environ,
            "TMUX_BUILDER_DATA_DIR": str(settings.data_dir),
+           "TMUX_BUILDER_DATABASE_URL": settings.db_url,
            "TMUX_BUILDER_SITES_PORT": str(settings.sites_port),
            "TMUX_BUILDER_TMUX_SOCKET": settings.tmux_socket,
            "TMUX_BUILDER_JOB_LEASE_SECONDS": str(settings.job_lease_seconds),

@@ -143,8 +143,8 @@ class ExtendResponse(BaseModel):
 class StackOut(BaseModel):
     name: str
     resource_count: int | None
-    last_update: str | None
-    update_in_progress: bool
+    last_update: datetime | None
+    update_in_progress: bool | None
 
 
 class TeardownOut(BaseModel):
