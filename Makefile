@@ -5,7 +5,7 @@ VENV ?= .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint doctor bench clean
+.PHONY: setup demo test test-postgres lint doctor bench clean
 
 setup: $(STAMP)
 	@bash scripts/setup-system.sh
@@ -22,6 +22,12 @@ demo: setup
 
 test: setup
 	@$(VPY) -m pytest
+
+# The same suite on a private PostgreSQL server (Debian's, on 127.0.0.1), stopped afterwards.
+test-postgres: setup
+	@url=$$(bash scripts/postgres-test-server.sh start) && \
+	  TMUX_BUILDER_TEST_POSTGRES_URL="$$url" $(VPY) -m pytest; status=$$?; \
+	  bash scripts/postgres-test-server.sh stop; exit $$status
 
 lint: setup
 	@$(VENV)/bin/ruff check tmux_builder tests bench
