@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Annotated
 
@@ -138,32 +137,6 @@ def worker(
             stop.wait(1)
     except KeyboardInterrupt:
         stop.set()
-
-
-@stacks_app.command("ls")
-def stacks_ls(
-    user: Annotated[str | None, typer.Option(help="Only this user's stacks.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """List the session stacks in the backend (optionally one user's)."""
-    from tmux_builder.platform.engine import stack_engine
-    from tmux_builder.platform.ids import validate_user_id
-    from tmux_builder.stacks import user_stack_prefix
-
-    try:
-        prefix = user_stack_prefix(validate_user_id(user)) if user else None
-        records = stack_engine(get_settings()).list_stacks(prefix=prefix)
-    except TmuxBuilderError as error:
-        _fail(error)
-        return
-    if as_json:
-        typer.echo(json.dumps([r.__dict__ for r in records], default=str, indent=2))
-        return
-    table = Table("stack", "resources", "last update", "in progress")
-    for record in records:
-        table.add_row(record.name, str(record.resource_count or 0), record.last_update or "",
-                      str(record.update_in_progress))
-    console.print(table)
 
 
 def _register_ops() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from tmux_builder.api.app import create_app
 from tmux_builder.platform.settings import Settings
@@ -17,7 +18,7 @@ ADMIN_TOKEN = "admin-test-token-123456"
 
 @pytest.fixture
 def api_settings(settings: Settings, tmp_path: Path) -> Settings:
-    return settings.model_copy(update={"admin_token": ADMIN_TOKEN,
+    return settings.model_copy(update={"admin_token": SecretStr(ADMIN_TOKEN),
                                        "tmux_socket": f"tb-api-{tmp_path.name[-12:]}"})
 
 

@@ -30,6 +30,8 @@ def _plain_pulumi_stack_ls(engine: StackEngine, *args: str) -> set[str]:
 def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"TMUX_BUILDER_DATA_DIR": str(settings.data_dir), "HOME": str(Path.home()),
            "PATH": "/usr/bin:/bin", "COLUMNS": "250"}
+    if settings.database_url:
+        env["TMUX_BUILDER_DATABASE_URL"] = settings.database_url
     return subprocess.run([sys.executable, "-m", "tmux_builder.cli", *args], env=env,
                           capture_output=True, text=True, check=False)
 

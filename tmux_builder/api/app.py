@@ -10,8 +10,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from tmux_builder import __version__
+from tmux_builder.api.dashboard import routes as dashboard
 from tmux_builder.api.errors import install_error_handlers
-from tmux_builder.api.routes import creation, executions, health, sessions
+from tmux_builder.api.routes import admin, creation, executions, health, sessions
 from tmux_builder.api.schemas import ERROR_RESPONSES
 from tmux_builder.api.state import AppState
 from tmux_builder.platform.settings import Settings
@@ -47,6 +48,6 @@ def create_app(settings: Settings, *, serve_workers: bool = False) -> FastAPI:
                   "one Pulumi stack per session.")
     app.state.tb = state
     install_error_handlers(app)
-    for module in (creation, executions, sessions, health):
+    for module in (creation, executions, sessions, health, admin, dashboard):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from tmux_builder.platform.db import Database
 from tmux_builder.platform.ids import execution_id_for
+from tmux_builder.platform.ops.stack_index import IndexEntry, parse_backend_time, record_stack
 from tmux_builder.platform.settings import Settings
 from tmux_builder.pulumi_programs import LocalPaths, SiteTarget, StandardTags, build_program
 from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
@@ -92,11 +94,40 @@ def deploy_site(
     source_dir: Path,
     *,
     on_event: EventSink | None = None,
+    db: Database | None = None,
 ) -> OperationResult:
-    """Up the session's stack; every input is checked before the stack is created."""
+    """Up the session's stack (every input is checked before the stack is created) and
+    record it in the stack index of ``db`` (by default the settings' database)."""
     target = site_target(settings, facts, source_dir)
     program = build_program(target)
     tags = target.tags.as_dict()
-    return engine.up(
+    result = engine.up(
         facts.stack_name, program, tags={k: tags[k] for k in STACK_TAG_KEYS}, on_event=on_event
     )
+    if db is not None:
+        index_deployment(db, engine, facts, result)
+        return result
+    own = Database(settings.db_url)
+    try:
+        index_deployment(own, engine, facts, result)
+    finally:
+        own.dispose()
+    return result
+
+
+def index_deployment(db: Database, engine: StackEngine, facts: SessionFacts,
+                     result: OperationResult) -> None:
+    """Write the deployed stack's row of the stack index from the backend's summary."""
+    record = next((r for r in engine.list_stacks(prefix=facts.stack_name)
+                   if r.name == facts.stack_name), None)
+    record_stack(db, IndexEntry(
+        name=facts.stack_name,
+        user_id=facts.user_id,
+        session_id=facts.session_id,
+        host_provider=facts.provider,
+        site_type=facts.site_type,
+        resource_count=(record.resource_count or 0) if record else 0,
+        last_update=parse_backend_time(record.last_update if record else None),
+        url=str(result.outputs.get("url") or "") or None,
+        expires_at=facts.created_at + facts.ttl,
+    ))

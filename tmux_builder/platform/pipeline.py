@@ -276,6 +276,7 @@ class Pipeline:
                 on_event=lambda e: log_event(self.db, ctx.execution_id, "pulumi", e.message,
                                              log_file=ctx.log_file)
                 if e.kind in ("resource_done", "resource_failed", "summary") else None,
+                db=self.db,
             )
         finally:
             stop.set()

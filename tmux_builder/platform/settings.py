@@ -89,6 +89,18 @@ class Settings(BaseSettings):
     azure_ssh_public_key: str | None = Field(
         default=None, description="SSH key of the VMs; generated and kept secret when unset."
     )
+    azure_cost_token: SecretStr | None = Field(
+        default=None, description="Bearer token for Azure Cost Management (actual costs)."
+    )
+    reaper_interval_seconds: float = Field(
+        default=300, gt=0, description="How often the server's reaper looks for expired sessions."
+    )
+    teardown_attempts: int = Field(
+        default=3, ge=1, description="Tries of a stack destroy during teardown before giving up."
+    )
+    teardown_backoff_seconds: float = Field(
+        default=2, ge=0, description="First wait between destroy tries (doubles each time)."
+    )
 
     @field_validator("data_dir", "toolchain_dir")
     @classmethod
@@ -134,6 +146,10 @@ class Settings(BaseSettings):
     @property
     def pulumi_home(self) -> Path:
         return self.data_dir / "pulumi-home"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archives"
 
     def site_url(self, stack_name: str) -> str:
         return f"http://{self.sites_host}:{self.sites_port}/{stack_name}/"

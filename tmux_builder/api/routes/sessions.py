@@ -24,6 +24,7 @@ from tmux_builder.api.schemas import (
     StatusResponse,
     TeardownOut,
 )
+from tmux_builder.platform.ops.teardown import teardown_session
 from tmux_builder.platform.sessions import extend_session, latest_execution_id, send_chat
 from tmux_builder.platform.status import execution_status, user_sessions
 from tmux_builder.stacks import user_stack_prefix
@@ -47,8 +48,6 @@ def delete_session(session_id: SessionId, user: CurrentUser, state: State) -> Te
     """Tear the session down: destroy and remove its stack, stop its tmux session, archive
     its workspace."""
     owned_session(state, user, session_id)
-    from tmux_builder.platform.ops.teardown import teardown_session
-
     report = teardown_session(
         state.db,
         state.settings,

@@ -167,3 +167,36 @@ class ChatMessage(Base):
     role: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StackIndexRow(Base):
+    """The platform's own list of session stacks, kept in step with every stack operation
+    (served by ``stacks ls``; ``stacks reconcile`` compares it with the backend)."""
+
+    __tablename__ = "stack_index"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), index=True)
+    session_id: Mapped[str] = mapped_column(String(32))
+    host_provider: Mapped[str] = mapped_column(String(16))
+    site_type: Mapped[str] = mapped_column(String(16))
+    resource_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_update: Mapped[datetime | None] = mapped_column(default=None)
+    url: Mapped[str | None] = mapped_column(Text, default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CostSnapshot(Base):
+    """One stored cost report (cost over time)."""
+
+    __tablename__ = "cost_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    group_by: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(16))
+    price_table_version: Mapped[str] = mapped_column(String(32))
+    monthly_usd: Mapped[float] = mapped_column(default=0.0)
+    to_date_usd: Mapped[float] = mapped_column(default=0.0)
+    rows: Mapped[dict[str, Any]] = mapped_column(default=dict)

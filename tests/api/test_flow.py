@@ -1,0 +1,134 @@
+"""The API against a real server with real workers: create -> 9/9 with a URL; SSE events in
+order ending with the final state; chat + redeploy -> build_v2; DELETE tears it all down."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import libtmux
+import pytest
+import uvicorn
+
+from tests.api.conftest import auth
+from tests.conftest import free_port
+from tmux_builder.api.app import create_app
+from tmux_builder.platform.agent_driver import tmux_session_name
+from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.site_server import stop_site_server_background
+from tmux_builder.stacks.workspace import engine_env
+
+
+@pytest.fixture
+def server(api_settings: Settings) -> Iterator[str]:
+    configured = api_settings.model_copy(update={"workers": 1, "api_port": free_port(),
+                                                 "reaper_interval_seconds": 3600})
+    app = create_app(configured, serve_workers=True)
+    config = uvicorn.Config(app, host="127.0.0.1", port=configured.api_port, log_level="warning")
+    runner = uvicorn.Server(config)
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{configured.api_port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield base
+    runner.should_exit = True
+    thread.join(timeout=60)
+    stop_site_server_background(configured)
+    tmux = libtmux.Server(socket_name=configured.tmux_socket)
+    if tmux.is_alive():
+        tmux.kill()
+
+
+def _events(base: str, execution_id: str, token: str) -> list[tuple[str, Any]]:
+    events: list[tuple[str, Any]] = []
+    with httpx.stream("GET", f"{base}/api/events/{execution_id}", headers=auth(token),
+                      timeout=300) as response:
+        assert response.status_code == 200
+        name = None
+        for line in response.iter_lines():
+            if line.startswith("event:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and name:
+                events.append((name, json.loads(line.split(":", 1)[1])))
+                if name == "end":
+                    break
+    return events
+
+
+def _wait_done(base: str, execution_id: str, token: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        status = httpx.get(f"{base}/api/status/{execution_id}", headers=auth(token)).json()
+        if status["status"] in ("completed", "failed", "cancelled"):
+            return dict(status)
+        time.sleep(0.5)
+    raise AssertionError("the execution did not finish")
+
+
+def test_create_follow_chat_redeploy_teardown(server: str, api_settings: Settings) -> None:
+    created = httpx.post(f"{server}/api/create-user", json={
+        "email": "flow@example.com", "phone": "+15550100", "host_provider": "local",
+        "site_type": "static", "requirements": 'A site for a florist called "Petal Post" with '
+        "a pink theme, a gallery and a contact form."}).json()
+    token, execution_id = created["token"], created["execution_id"]
+
+    events = _events(server, execution_id, token)
+    assert events[-1][0] == "end" and events[-1][1]["status"] == "completed"
+    assert events[-1][1]["completed_steps"] == 9 and events[-1][1]["deployed_url"]
+    completed = [d["number"] for name, d in events if name == "step" and d["status"] == "completed"]
+    assert completed == list(range(1, 10)), "steps complete in order"
+    percents = [d["percent"] for name, d in events if name == "status"]
+    assert percents == sorted(percents) and percents[-1] == 100
+    replay = _events(server, execution_id, token)
+    assert [e for e in replay if e[0] == "step" and e[1]["status"] == "completed"] == [
+        e for e in events if e[0] == "step" and e[1]["status"] == "completed"], "replayed"
+
+    url = events[-1][1]["deployed_url"]
+    assert "Petal Post" in httpx.get(url).text
+    shot = httpx.get(f"{server}/api/screenshot/{execution_id}?thumbnail=true", headers=auth(token))
+    assert shot.status_code == 200 and shot.content[:4] == b"\x89PNG"
+
+    assert httpx.post(f"{server}/api/chat/{execution_id}", headers=auth(token),
+                      json={"message": 'change the title to "Bloom Box"'}).status_code == 202
+    deadline = time.monotonic() + 120
+    while True:
+        history = httpx.get(f"{server}/api/chat/{execution_id}/history", headers=auth(token)).json()
+        if any(m["role"] == "agent" for m in history["messages"]):
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert "offline-agent" in history["pane"] or history["pane"]
+    redeploy = httpx.post(f"{server}/api/redeploy/{execution_id}", headers=auth(token))
+    assert redeploy.status_code == 202 and redeploy.json()["run"] == 2
+    status = _wait_done(server, execution_id, token)
+    assert status["status"] == "completed", status["error"]
+    assert [b["label"] for b in status["builds"]] == ["build_v1", "build_v2"]
+    assert "Bloom Box" in httpx.get(status["deployed_url"]).text
+
+    user_id, session_id = created["user_id"], created["session_id"]
+    stacks = httpx.get(f"{server}/api/users/{user_id}/stacks", headers=auth(token)).json()
+    assert [s["name"] for s in stacks] == [f"{user_id}_{session_id}"]
+    gone = httpx.delete(f"{server}/api/sessions/{session_id}", headers=auth(token), timeout=120)
+    assert gone.status_code == 200 and gone.json()["torn_down"], gone.text
+    engine = server and create_app(api_settings).state.tb.engine
+    listing = subprocess.run([str(engine.config.pulumi_binary), "stack", "ls", "--json"],
+                             cwd=engine.config.work_dir, env=engine_env(engine.config),
+                             capture_output=True, text=True, check=True)
+    assert json.loads(listing.stdout) == []
+    tmux = libtmux.Server(socket_name=api_settings.tmux_socket)
+    assert not (tmux.is_alive() and tmux.has_session(tmux_session_name(execution_id)))
+    archives = list((api_settings.data_dir / "archives").glob("*.tar.gz"))
+    assert len(archives) == 1 and session_id in archives[0].name
+    assert not Path(api_settings.users_dir / user_id / "sessions" / session_id).exists()
+    assert httpx.get(url).status_code == 404

@@ -1,0 +1,73 @@
+"""Cloud stacks for cost tests: the AWS and Azure programs run under Pulumi mocks, and what
+they register is written as a stack state of a file backend (one stack per session)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from tests.platform.ops.states import (
+    custom_resource,
+    provider_ref,
+    provider_resource,
+    stack_resource,
+    write_stack_state,
+)
+from tests.pulumi_programs.mocks import SESSION_CREATED, SiteCase, make_target, run_program
+from tests.pulumi_programs.test_aws_dynamic import CASE as AWS_DYNAMIC
+from tests.pulumi_programs.test_aws_static import CASE as AWS_STATIC
+from tests.pulumi_programs.test_azure_dynamic import CASE as AZURE_DYNAMIC
+from tests.pulumi_programs.test_azure_static import CASE as AZURE_STATIC
+from tmux_builder.platform.deployments import STACK_TAG_KEYS
+from tmux_builder.stacks import stack_name_for
+
+CASES: dict[tuple[str, str], SiteCase] = {
+    ("aws", "static"): AWS_STATIC,
+    ("aws", "dynamic"): AWS_DYNAMIC,
+    ("azure", "static"): AZURE_STATIC,
+    ("azure", "dynamic"): AZURE_DYNAMIC,
+}
+
+
+@dataclass(frozen=True)
+class CloudStack:
+    user_id: str
+    session_id: str
+    provider: str
+    site_type: str
+
+    @property
+    def name(self) -> str:
+        return stack_name_for(self.user_id, self.session_id)
+
+
+def write_cloud_stack(state_dir: Path, work: Path, stack: CloudStack,
+                      created: datetime = SESSION_CREATED) -> str:
+    """Run the stack's program under mocks and store what it registered as the stack's state."""
+    case = CASES[(stack.provider, stack.site_type)]
+    target = make_target(case.source(work / stack.name), stack.provider, stack.site_type,
+                         user_guid=stack.user_id, session_id=stack.session_id,
+                         execution_id=stack.name)
+    run = run_program(case.build(target, case.options()))
+    resources = [stack_resource(stack.name, created)]
+    providers: dict[str, str] = {}
+    for registered in run.resources:
+        if registered.typ.startswith("pulumi:providers:"):
+            provider = provider_resource(stack.name, registered.typ.rsplit(":", 1)[-1],
+                                         registered.name, registered.inputs, created)
+            resources.append(provider)
+            providers[registered.typ.rsplit(":", 1)[-1]] = provider_ref(provider)
+    for registered in run.resources:
+        if registered.typ.startswith("pulumi:providers:") or not registered.custom:
+            continue
+        package = registered.typ.split(":", 1)[0]
+        if package not in providers:
+            default = provider_resource(stack.name, package, "default", {}, created)
+            resources.append(default)
+            providers[package] = provider_ref(default)
+        resources.append(custom_resource(stack.name, registered.typ, registered.name,
+                                         registered.inputs, providers[package], created))
+    tags = target.tags.as_dict()
+    write_stack_state(state_dir, stack.name, resources, {k: tags[k] for k in STACK_TAG_KEYS})
+    return stack.name
