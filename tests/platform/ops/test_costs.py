@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.platform.ops.cloud_exports import CloudStack, write_cloud_stack
+from tests.platform.test_stack_listing import run_cli
 from tests.pulumi_programs.mocks import SESSION_CREATED
 from tmux_builder.errors import InvalidInputError
 from tmux_builder.platform.db import Database
@@ -105,6 +107,19 @@ def test_totals_per_group_csv_json_chart(settings: Settings, engine: StackEngine
     assert [s["by"] for s in snapshots] == [["UserGUID"], ["HostProvider", "SiteType"],
                                             ["SessionID"]]
     assert snapshots[0]["rows"] == document["rows"]
+
+
+def test_cost_cli_report_then_history(settings: Settings,
+                                      cloud_stacks: list[CloudStack]) -> None:
+    report = run_cli(settings, "cost", "--by", "HostProvider", "--format", "json")
+    assert report.returncode == 0, report.stderr
+    totals = json.loads(report.stdout)["totals"]
+    assert totals["monthly_usd"] == pytest.approx(sum(expected_monthly().values()), abs=1e-3)
+    history = run_cli(settings, "cost", "--history", "--format", "csv")
+    assert history.returncode == 0, history.stderr
+    rows = list(csv.DictReader(io.StringIO(history.stdout)))
+    assert [(r["by"], float(r["monthly_usd"])) for r in rows] == [
+        ("HostProvider", pytest.approx(totals["monthly_usd"], abs=1e-6))]
 
 
 def test_unknown_group_is_refused(settings: Settings, engine: StackEngine) -> None:

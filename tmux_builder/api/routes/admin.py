@@ -42,7 +42,8 @@ def admin_cost(state: State, by: GroupBy = None) -> dict[str, Any]:
 @router.get("/cost/chart.png", response_class=Response,
             responses={200: {"content": {"image/png": {}}}})
 def admin_cost_chart(state: State, by: GroupBy = None) -> Response:
-    report = cost_report(state.db, state.settings, state.engine, by or [])
+    report = cost_report(state.db, state.settings, state.engine, by or [], actual=False,
+                         snapshot=False)
     with tempfile.TemporaryDirectory() as tmp:
         path = render_chart(report, Path(tmp) / "cost.png")
         return Response(path.read_bytes(), media_type="image/png")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,10 +12,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from filelock import FileLock
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK_KEY = 0x746D7862  # "tmxb": the advisory lock every migrating process takes
+_migrating = threading.Lock()  # Alembic's ``context``/``op`` proxies are process-global
+_migrated: set[str] = set()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -27,22 +33,42 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = _sqlite_path(url)
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
+def _sqlite_path(url: str) -> Path | None:
+    path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+    return Path(path) if path and path != ":memory:" else None
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    """Bring the schema to the newest Alembic revision, one migrator at a time: threads of
+    this process wait on a lock, other processes on a PostgreSQL advisory lock (or a file lock
+    beside a SQLite file). Each URL is migrated once per process."""
+    url = engine.url.render_as_string(hide_password=False)
+    sqlite_file = _sqlite_path(url)
+    in_memory = url.startswith("sqlite") and sqlite_file is None
+    with _migrating:
+        if url in _migrated and (sqlite_file is None or sqlite_file.exists()):
+            return
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        file_lock = (FileLock(f"{sqlite_file}.migrate.lock") if sqlite_file
+                     else contextlib.nullcontext())
+        with file_lock, engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": MIGRATION_LOCK_KEY})
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        if not in_memory:
+            _migrated.add(url)
 
 
 class Database:

@@ -30,6 +30,7 @@ def render_chart(report: CostReport, path: Path) -> Path:
     axes.bar([p + 0.2 for p in positions], to_date, width=0.4, label="to date")
     axes.set_xticks(list(positions), labels, rotation=30, ha="right", fontsize=8)
     axes.set_ylabel(report.currency)
+    axes.set_ylim(0, max([*monthly, *to_date, 0.0]) * 1.15 or 1.0)
     axes.set_title(f"Cost by {', '.join(report.by)} (prices {report.price_table_version}; "
                    f"{report.monthly_usd:.2f} {report.currency}/month)")
     axes.legend()

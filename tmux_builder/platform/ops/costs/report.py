@@ -154,9 +154,10 @@ def cost_snapshots(db: Database, limit: int = 100) -> list[dict[str, Any]]:
 
 
 def cost_report(db: Database, settings: Settings, engine: StackEngine, by: Sequence[str], *,
-                now: datetime | None = None, actual: bool = True) -> CostReport:
+                now: datetime | None = None, actual: bool = True,
+                snapshot: bool = True) -> CostReport:
     """Estimate every stack, group by ``by``, add actual costs when credentials exist (else a
-    note says why not), and store the report as a snapshot."""
+    note says why not), and store the report as a snapshot unless ``snapshot`` is off."""
     groups = parse_group_by(by)
     table = load_price_table()
     now = now or datetime.now(UTC)
@@ -164,5 +165,6 @@ def cost_report(db: Database, settings: Settings, engine: StackEngine, by: Seque
     if actual:
         report.actual = collect_actual_costs(settings, now)
         report.notes.extend(report.actual.notes)
-    save_snapshot(db, report)
+    if snapshot:
+        save_snapshot(db, report)
     return report
