@@ -27,6 +27,9 @@ import libtmux
 import psutil
 from sqlalchemy import select
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.api.live_server import wait_until_healthy
 from tmux_builder.platform.db import Database, SessionRow
 from tmux_builder.platform.engine import stack_engine
 from tmux_builder.platform.settings import Settings
@@ -94,12 +97,7 @@ def main() -> None:
     fleet.start("server")
     fleet.start("worker")
     base = f"http://127.0.0.1:{api_port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/healthz").status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
+    wait_until_healthy(base)
     kinds = ["static", "dynamic"]
     for i in range(args.sessions):
         response = httpx.post(f"{base}/api/create-user", json={

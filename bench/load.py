@@ -24,6 +24,10 @@ from pathlib import Path
 import httpx
 import psutil
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.api.live_server import wait_until_healthy
+
 REQUIREMENTS = 'A site called "Load {i}" with a gallery and a contact form.'
 
 
@@ -116,12 +120,7 @@ def run(sessions: int, poll_rate: float, create_rate: float, seconds: float) -> 
         base = f"http://127.0.0.1:{port}"
         memory: list[int] = []
         try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/healthz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+            wait_until_healthy(base)
             with httpx.Client(timeout=30) as client:
                 targets = [create(client, base, i) for i in range(sessions)]
             queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]

@@ -3,6 +3,8 @@
 # Usage: postgres-test-server.sh start|stop|url
 # start: installs the package when missing, creates the cluster once, starts it unless it
 # already answers, and prints the admin URL the tests use to create one database per test.
+# Autovacuum is off: its workers belong to the superuser, so the test role could not end them
+# when it drops a test's database WITH (FORCE); the databases live for one test anyway.
 set -euo pipefail
 PORT="${TMUX_BUILDER_TEST_PG_PORT:-54329}"
 DIR="${TMUX_BUILDER_TEST_PG_DIR:-/tmp/tmux-builder-test-pg}"
@@ -32,7 +34,7 @@ start() {
     as_postgres "$bin/initdb" -D "$DIR" -U postgres --auth-local=trust --auth-host=scram-sha-256 >/dev/null
   fi
   as_postgres "$bin/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w \
-    -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DIR -c max_connections=200 -c fsync=off" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DIR -c max_connections=200 -c fsync=off -c autovacuum=off" start >/dev/null
   as_postgres "$bin/psql" -q -h "$DIR" -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 <<SQL >/dev/null
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${USER_NAME}') THEN

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from tenacity import retry, stop_after_attempt, wait_fixed
 
 from tmux_builder.platform.deployments import SessionFacts
 from tmux_builder.platform.engine import stack_engine
@@ -46,7 +47,15 @@ def database_url(tmp_path: Path) -> Iterator[str | None]:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
+    drop_database(admin, name)
+
+
+@retry(stop=stop_after_attempt(5), wait=wait_fixed(1), reraise=True)
+def drop_database(admin_url: str, name: str) -> None:
+    """Drop a test's database, retried: a server process may still be leaving it."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

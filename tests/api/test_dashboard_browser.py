@@ -6,22 +6,15 @@ stacks. Each page is saved as a PNG under ``tests/api/output/``."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import libtmux
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.api.conftest import ADMIN_TOKEN, auth
-from tests.conftest import free_port
-from tmux_builder.api.app import create_app
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import stop_site_server_background
 from tmux_builder.platform.verification.browser import CHROMIUM_ARGS, CHROMIUM_PATH
 
 OUTPUT = Path(__file__).parent / "output"
@@ -30,31 +23,6 @@ REQUEST = 'A one-page site for a tea shop called "Leaf Lane" with opening hours 
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM_PATH).exists(),
                                 reason=f"no Chromium at {CHROMIUM_PATH}")
-
-
-@pytest.fixture
-def server(api_settings: Settings) -> Iterator[str]:
-    configured = api_settings.model_copy(update={"workers": 1, "api_port": free_port(),
-                                                 "reaper_interval_seconds": 3600})
-    app = create_app(configured, serve_workers=True)
-    config = uvicorn.Config(app, host="127.0.0.1", port=configured.api_port, log_level="warning")
-    runner = uvicorn.Server(config)
-    thread = threading.Thread(target=runner.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{configured.api_port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/healthz").status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield base
-    runner.should_exit = True
-    thread.join(timeout=60)
-    stop_site_server_background(configured)
-    tmux = libtmux.Server(socket_name=configured.tmux_socket)
-    if tmux.is_alive():
-        tmux.kill()
 
 
 @pytest.fixture

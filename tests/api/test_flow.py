@@ -5,49 +5,18 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import libtmux
-import pytest
-import uvicorn
 
 from tests.api.conftest import auth
-from tests.conftest import free_port
 from tmux_builder.api.app import create_app
 from tmux_builder.platform.agent_driver import tmux_session_name
 from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import stop_site_server_background
 from tmux_builder.stacks.workspace import engine_env
-
-
-@pytest.fixture
-def server(api_settings: Settings) -> Iterator[str]:
-    configured = api_settings.model_copy(update={"workers": 1, "api_port": free_port(),
-                                                 "reaper_interval_seconds": 3600})
-    app = create_app(configured, serve_workers=True)
-    config = uvicorn.Config(app, host="127.0.0.1", port=configured.api_port, log_level="warning")
-    runner = uvicorn.Server(config)
-    thread = threading.Thread(target=runner.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{configured.api_port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/healthz").status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield base
-    runner.should_exit = True
-    thread.join(timeout=60)
-    stop_site_server_background(configured)
-    tmux = libtmux.Server(socket_name=configured.tmux_socket)
-    if tmux.is_alive():
-        tmux.kill()
 
 
 def _events(base: str, execution_id: str, token: str) -> list[tuple[str, Any]]:
