@@ -115,16 +115,39 @@ def app_is_alive(pid: int, started_at: float) -> bool:
 
 
 def stop_app(pid: int, started_at: float, grace: float = 5.0) -> None:
-    """Stop the app's whole process group: SIGTERM, then SIGKILL after ``grace`` seconds."""
+    """Stop the app's whole process group: SIGTERM, then SIGKILL after ``grace`` seconds.
+
+    It returns only when no member of the group is left running: ``npm start`` can exit
+    before its node child, which would otherwise still hold the port a restart reuses."""
     if not app_is_alive(pid, started_at):
         return
     _signal_group(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if not app_is_alive(pid, started_at):
-            return
-        time.sleep(0.1)
+    if _wait_group_gone(pid, grace):
+        return
     _signal_group(pid, signal.SIGKILL)
+    _wait_group_gone(pid, grace)
+
+
+def _wait_group_gone(pgid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _group_members(pgid):
+            return True
+        time.sleep(0.1)
+    return not _group_members(pgid)
+
+
+def _group_members(pgid: int) -> list[psutil.Process]:
+    """Running (not zombie) processes of process group ``pgid``."""
+    members = []
+    for process in psutil.process_iter(["status"]):
+        try:
+            if (os.getpgid(process.pid) == pgid
+                    and process.info["status"] != psutil.STATUS_ZOMBIE):
+                members.append(process)
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return members
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
