@@ -30,6 +30,9 @@ def _cases(good: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
     cases.append(("bad phone", {**good, "phone": "call me maybe"}, "phone"))
     cases.append(("blank requirements", {**good, "requirements": "          "}, "requirements"))
     cases.append(("extra field", {**good, "admin": True}, "admin"))
+    cases.append(("ttl_days boolean", {**good, "ttl_days": True}, "ttl_days"))
+    cases.append(("ttl_days numeric string", {**good, "ttl_days": "3"}, "ttl_days"))
+    cases.append(("ttl_days too large", {**good, "ttl_days": 91}, "ttl_days"))
     return cases
 
 

@@ -14,7 +14,9 @@ SiteType = Literal["static", "dynamic"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Request bodies: unknown fields refused, no lax coercion (true is not a number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 NON_BLANK = r"\S"
