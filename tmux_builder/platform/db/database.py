@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +59,7 @@ def migrate(engine: Engine) -> None:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         file_lock = (FileLock(f"{sqlite_file}.migrate.lock") if sqlite_file
-                     else contextlib.nullcontext())
+                     else nullcontext())
         with file_lock, engine.begin() as connection:
             if engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
