@@ -12,9 +12,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tmux_builder.errors import (
+    AuthenticationError,
     ConflictError,
+    IdentityTakenError,
     InvalidInputError,
+    NotConfiguredError,
     NotFoundError,
+    PermissionDeniedError,
     StackBusyError,
     StackOperationError,
     TmuxBuilderError,
@@ -23,16 +27,15 @@ from tmux_builder.errors import (
 
 STATUS_BY_ERROR: tuple[tuple[type[TmuxBuilderError], int, str], ...] = (
     (InvalidInputError, 422, "invalid_input"),
+    (PermissionDeniedError, 403, "forbidden"),
     (NotFoundError, 404, "not_found"),
     (StackBusyError, 409, "busy"),
+    (IdentityTakenError, 409, "identity_exists"),
     (ConflictError, 409, "conflict"),
+    (NotConfiguredError, 503, "not_configured"),
     (ToolchainError, 503, "toolchain"),
     (StackOperationError, 502, "stack_operation_failed"),
 )
-
-
-class Unauthorized(TmuxBuilderError):
-    """No valid bearer token."""
 
 
 class RateLimited(TmuxBuilderError):
@@ -48,8 +51,8 @@ def error_body(code: str, message: str, field: str | None = None,
 
 def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TmuxBuilderError)
-    if isinstance(exc, Unauthorized):
-        return JSONResponse(error_body("unauthorized", exc.message), status_code=401,
+    if isinstance(exc, AuthenticationError):
+        return JSONResponse(error_body("unauthorized", exc.message, exc.field), status_code=401,
                             headers={"WWW-Authenticate": "Bearer"})
     if isinstance(exc, RateLimited):
         return JSONResponse(error_body("rate_limited", exc.message, exc.field, "rate_limit"),

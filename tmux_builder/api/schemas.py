@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from tmux_builder.platform.accounts import OPERATOR_TOKEN_NAME
 from tmux_builder.platform.ids import EMAIL_REGEX, PHONE_REGEX
+from tmux_builder.platform.text import control_character
+from tmux_builder.platform.tokens import NAME_MAX
 
 Provider = Literal["local", "aws", "azure"]
 SiteType = Literal["static", "dynamic"]
@@ -22,14 +27,36 @@ class Strict(BaseModel):
 NON_BLANK = r"\S"
 
 
+def _no_control_characters(multiline: bool) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        found = control_character(value, multiline=multiline)
+        if found is not None:
+            raise PydanticCustomError("control_characters",
+                                      "must not contain control characters (found U+{code})",
+                                      {"code": f"{ord(found):04X}"})
+        return value
+
+    return check
+
+
+Line = Annotated[str, AfterValidator(_no_control_characters(multiline=False))]
+"""One line of text: no control character at all."""
+Text = Annotated[str, AfterValidator(_no_control_characters(multiline=True))]
+"""Free text: line breaks and tabs, no other control character (no NUL)."""
+Email = Annotated[Line, Field(min_length=3, max_length=254, pattern=EMAIL_REGEX,
+                              examples=["ann@example.com"])]
+Phone = Annotated[Line, Field(min_length=4, max_length=32, pattern=PHONE_REGEX,
+                              examples=["+1 555 0100"])]
+TOKEN_SHOWN_ONCE = ("The new user's first bearer token, shown once (stored hashed). Null when "
+                    "the request carried the user's own token: nothing new is minted.")
+
+
 class CreateUserRequest(Strict):
-    email: str = Field(min_length=3, max_length=254, pattern=EMAIL_REGEX,
-                       examples=["ann@example.com"])
-    phone: str = Field(min_length=4, max_length=32, pattern=PHONE_REGEX,
-                       examples=["+1 555 0100"])
+    email: Email
+    phone: Phone
     host_provider: Provider = "local"
     site_type: SiteType = "static"
-    requirements: str = Field(min_length=10, max_length=20000, pattern=NON_BLANK)
+    requirements: Text = Field(min_length=10, max_length=20000, pattern=NON_BLANK)
     ttl_days: float | None = Field(default=None, gt=0, le=90)
 
 
@@ -37,7 +64,7 @@ class CreateUserResponse(BaseModel):
     user_id: str
     session_id: str
     execution_id: str
-    token: str
+    token: str | None = Field(description=TOKEN_SHOWN_ONCE)
     status_url: str
     events_url: str
     expires_at: datetime
@@ -45,9 +72,9 @@ class CreateUserResponse(BaseModel):
 
 
 class RegisterRequest(Strict):
-    email: str = Field(min_length=3, max_length=254, pattern=EMAIL_REGEX)
-    phone: str = Field(min_length=4, max_length=32, pattern=PHONE_REGEX)
-    initial_request: str = Field(min_length=10, max_length=20000, pattern=NON_BLANK)
+    email: Email
+    phone: Phone
+    initial_request: Text = Field(min_length=10, max_length=20000, pattern=NON_BLANK)
 
 
 class RegisterResponse(BaseModel):
@@ -56,7 +83,7 @@ class RegisterResponse(BaseModel):
     status_check_url: str
     expires_at: datetime
     created_at: datetime
-    token: str
+    token: str | None = Field(description=TOKEN_SHOWN_ONCE)
 
 
 class StepOut(BaseModel):
@@ -108,7 +135,7 @@ class SessionOut(BaseModel):
 
 
 class ChatRequest(Strict):
-    message: str = Field(min_length=1, max_length=4000, pattern=NON_BLANK)
+    message: Text = Field(min_length=1, max_length=4000, pattern=NON_BLANK)
 
 
 class ChatAccepted(BaseModel):
@@ -155,6 +182,69 @@ class TeardownOut(BaseModel):
     details: dict[str, Any]
 
 
+TokenName = Annotated[Line, Field(min_length=1, max_length=NAME_MAX, pattern=NON_BLANK,
+                                  examples=["laptop"])]
+Scope = Literal["read", "write"]
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    scope: Scope
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    state: Literal["active", "revoked", "expired"]
+    current: bool = Field(description="This is the token the request was made with.")
+
+
+class IssuedTokenOut(BaseModel):
+    id: int
+    user_id: str
+    name: str
+    scope: Scope
+    created_at: datetime
+    expires_at: datetime | None
+    token: str = Field(description="The bearer token, shown once (stored hashed).")
+
+
+class NewTokenRequest(Strict):
+    name: TokenName
+    scope: Scope = "write"
+    expires_in_days: float | None = Field(
+        default=None, gt=0, le=3650,
+        description="Lifetime; at most TMUX_BUILDER_TOKEN_TTL_DAYS when that is set.")
+
+
+class RenameTokenRequest(Strict):
+    name: TokenName
+
+
+class RecoverRequest(Strict):
+    email: Email
+    phone: Phone | None = Field(
+        default=None, description="Only the account of this email with this phone number.")
+
+
+class RecoverAccepted(BaseModel):
+    status: Literal["accepted"] = "accepted"
+    detail: str
+
+
+class VerifyRequest(Strict):
+    email: Email
+    code: Line = Field(min_length=6, max_length=20, examples=["12345678"])
+
+
+class AdminTokenRequest(Strict):
+    email: Email
+    phone: Phone | None = None
+    name: TokenName = OPERATOR_TOKEN_NAME
+    scope: Scope = "write"
+    expires_in_days: float | None = Field(default=None, gt=0, le=3650)
+
+
 class Message(BaseModel):
     status: str
     detail: str = ""
@@ -174,10 +264,13 @@ class ErrorBody(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
     for status, description in (
-        (400, "Refused"), (401, "Missing or invalid bearer token"),
-        (404, "Not found (or not yours)"), (409, "Busy"),
+        (400, "Refused"), (401, "Missing, invalid, revoked or expired bearer token"),
+        (403, "The token's scope does not allow this (read-only)"),
+        (404, "Not found (or not yours)"),
+        (409, "Busy, or the identity already has an account (sign in or recover)"),
+        (413, "Request body too large"),
         (422, "Invalid input: the error names the field and the rule"),
-        (429, "Too many creations; see Retry-After"), (502, "Pulumi operation failed"),
-        (503, "Toolchain missing"),
+        (429, "Too many requests or open streams; see Retry-After"),
+        (502, "Pulumi operation failed"), (503, "Toolchain missing or feature not configured"),
     )
 }
