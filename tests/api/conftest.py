@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
@@ -100,6 +101,14 @@ class Mailbox:
     def codes_for(self, address: str) -> list[str]:
         return [CODE_IN_MAIL.search(str(m.get_payload())).group(1)  # type: ignore[union-attr]
                 for m in self.received if m["X-Envelope-To"] == address]
+
+    def wait_for_code(self, address: str, timeout: float = 15) -> str:
+        """The newest code mailed to ``address``; a live server mails after it answers."""
+        deadline = time.monotonic() + timeout
+        while not (codes := self.codes_for(address)):
+            assert time.monotonic() < deadline, f"no mail reached {address}"
+            time.sleep(0.05)
+        return codes[-1]
 
 
 @pytest.fixture

@@ -50,6 +50,8 @@ document.addEventListener("DOMContentLoaded", () => {
       act(async () => {
         await TB.api("DELETE", path);
         if (token.current) { TB.store.drop("token"); window.location.assign("/"); }
+        const shown = document.getElementById("new-token");
+        if (shown.dataset.tokenId === String(token.id)) shown.hidden = true;
       });
     });
     return el("div", { class: "actions" }, rename, rotate, revoke);
