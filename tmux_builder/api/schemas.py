@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -11,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from tmux_builder.platform.accounts import OPERATOR_TOKEN_NAME
 from tmux_builder.platform.ids import EMAIL_REGEX, PHONE_REGEX
-from tmux_builder.platform.text import control_character
+from tmux_builder.platform.text import FREE_TEXT_REGEX, ONE_LINE_REGEX, control_character
 from tmux_builder.platform.tokens import NAME_MAX
 
 Provider = Literal["local", "aws", "azure"]
@@ -24,29 +23,40 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-NON_BLANK = r"\S"
+def _checked_text(multiline: bool) -> AfterValidator:
+    """No control character (line breaks and tabs allowed in free text) and not blank."""
 
-
-def _no_control_characters(multiline: bool) -> Callable[[str], str]:
     def check(value: str) -> str:
         found = control_character(value, multiline=multiline)
         if found is not None:
             raise PydanticCustomError("control_characters",
                                       "must not contain control characters (found U+{code})",
                                       {"code": f"{ord(found):04X}"})
+        if not value.strip():
+            raise PydanticCustomError("blank", "must not be blank")
         return value
 
-    return check
+    return AfterValidator(check)
 
 
-Line = Annotated[str, AfterValidator(_no_control_characters(multiline=False))]
-"""One line of text: no control character at all."""
-Text = Annotated[str, AfterValidator(_no_control_characters(multiline=True))]
-"""Free text: line breaks and tabs, no other control character (no NUL)."""
-Email = Annotated[Line, Field(min_length=3, max_length=254, pattern=EMAIL_REGEX,
-                              examples=["ann@example.com"])]
-Phone = Annotated[Line, Field(min_length=4, max_length=32, pattern=PHONE_REGEX,
-                              examples=["+1 555 0100"])]
+def text(min_length: int, max_length: int, *, multiline: bool, **extra: Any) -> Any:
+    """A text field. The check runs after the length limits; the schema states it as a
+    pattern (a validator placed before the limits would drop them from the schema)."""
+    pattern = FREE_TEXT_REGEX if multiline else ONE_LINE_REGEX
+    return Annotated[str, Field(min_length=min_length, max_length=max_length,
+                                json_schema_extra={"pattern": pattern}, **extra),
+                     _checked_text(multiline)]
+
+
+ONE_LINE = _checked_text(multiline=False)
+Email = Annotated[str, Field(min_length=3, max_length=254, pattern=EMAIL_REGEX,
+                             examples=["ann@example.com"]), ONE_LINE]
+Phone = Annotated[str, Field(min_length=4, max_length=32, pattern=PHONE_REGEX,
+                             examples=["+1 555 0100"]), ONE_LINE]
+Request = text(10, 20000, multiline=True)
+ChatText = text(1, 4000, multiline=True)
+TokenName = text(1, NAME_MAX, multiline=False, examples=["laptop"])
+Code = text(6, 20, multiline=False, examples=["12345678"])
 TOKEN_SHOWN_ONCE = ("The new user's first bearer token, shown once (stored hashed). Null when "
                     "the request carried the user's own token: nothing new is minted.")
 
@@ -56,7 +66,7 @@ class CreateUserRequest(Strict):
     phone: Phone
     host_provider: Provider = "local"
     site_type: SiteType = "static"
-    requirements: Text = Field(min_length=10, max_length=20000, pattern=NON_BLANK)
+    requirements: Request
     ttl_days: float | None = Field(default=None, gt=0, le=90)
 
 
@@ -74,7 +84,7 @@ class CreateUserResponse(BaseModel):
 class RegisterRequest(Strict):
     email: Email
     phone: Phone
-    initial_request: Text = Field(min_length=10, max_length=20000, pattern=NON_BLANK)
+    initial_request: Request
 
 
 class RegisterResponse(BaseModel):
@@ -135,7 +145,7 @@ class SessionOut(BaseModel):
 
 
 class ChatRequest(Strict):
-    message: Text = Field(min_length=1, max_length=4000, pattern=NON_BLANK)
+    message: ChatText
 
 
 class ChatAccepted(BaseModel):
@@ -182,8 +192,6 @@ class TeardownOut(BaseModel):
     details: dict[str, Any]
 
 
-TokenName = Annotated[Line, Field(min_length=1, max_length=NAME_MAX, pattern=NON_BLANK,
-                                  examples=["laptop"])]
 Scope = Literal["read", "write"]
 
 
@@ -234,7 +242,7 @@ class RecoverAccepted(BaseModel):
 
 class VerifyRequest(Strict):
     email: Email
-    code: Line = Field(min_length=6, max_length=20, examples=["12345678"])
+    code: Code
 
 
 class AdminTokenRequest(Strict):

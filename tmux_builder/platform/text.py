@@ -27,3 +27,11 @@ def check_text(value: str, field: str, *, multiline: bool = False) -> str:
             f"must not contain control characters (found U+{ord(found):04X})", field=field
         )
     return value
+
+
+# The same rules as regular expressions for the OpenAPI schema (JSON Schema ``pattern``:
+# no look-arounds, explicit classes), each also requiring one character that is not blank.
+_C0_C1 = r"\x00-\x1F\x7F-\x9F"
+_C0_C1_BUT_BREAKS = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F"
+ONE_LINE_REGEX = rf"^[^{_C0_C1}]*[^\s{_C0_C1}][^{_C0_C1}]*$"
+FREE_TEXT_REGEX = rf"^[^{_C0_C1_BUT_BREAKS}]*[^\s{_C0_C1}][^{_C0_C1_BUT_BREAKS}]*$"
