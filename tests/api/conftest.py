@@ -17,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi.testclient import TestClient
+from playwright.sync_api import Page, sync_playwright
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
@@ -34,8 +35,10 @@ from tmux_builder.platform.db import (
 )
 from tmux_builder.platform.settings import Settings
 from tmux_builder.platform.site_server import stop_site_server_background
+from tmux_builder.platform.verification.browser import CHROMIUM_ARGS, CHROMIUM_PATH
 
 ADMIN_TOKEN = "admin-test-token-123456"
+OUTPUT = Path(__file__).parent / "output"
 CODE_IN_MAIL = re.compile(r"sign-in code is (\d{8})")
 
 
@@ -82,6 +85,24 @@ def server(api_settings: Settings) -> Iterator[str]:
     tmux = libtmux.Server(socket_name=configured.tmux_socket)
     if tmux.is_alive():
         tmux.kill()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    """A real Chromium page; fails the test on any JavaScript error."""
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True,
+                                             args=list(CHROMIUM_ARGS))
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page
+        context.close()
+        browser.close()
+        assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 @dataclass

@@ -11,16 +11,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.api.conftest import Mailbox, auth
+from tests.api.conftest import OUTPUT, Mailbox, auth
 from tests.api.live_server import serving
 from tests.conftest import free_port
 from tmux_builder.api.app import create_app
 from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.verification.browser import CHROMIUM_ARGS, CHROMIUM_PATH
+from tmux_builder.platform.verification.browser import CHROMIUM_PATH
 
-OUTPUT = Path(__file__).parent / "output"
 EMAIL, PHONE = "tokens@example.com", "+1 555 0150"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM_PATH).exists(),
@@ -33,23 +32,6 @@ def base(mail_settings: Settings) -> Iterator[str]:
     configured = mail_settings.model_copy(update={"api_port": free_port()})
     with serving(create_app(configured), configured) as url:
         yield url
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True,
-                                             args=list(CHROMIUM_ARGS))
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        yield page
-        context.close()
-        browser.close()
-        assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def _row(page: Page, index: int):  # type: ignore[no-untyped-def]
