@@ -109,13 +109,13 @@ def serve() -> None:
     """Start the API (with the dashboard), the workers, the site server and the reaper."""
     import uvicorn
 
-    from tmux_builder.api.app import create_app
+    from tmux_builder.api.app import create_app, server_config
 
     settings = get_settings()
     console.print(f"API on http://{settings.api_host}:{settings.api_port} "
                   f"(docs at /docs); sites on port {settings.sites_port}")
-    uvicorn.run(create_app(settings, serve_workers=True), host=settings.api_host,
-                port=settings.api_port, log_level="info")
+    app = create_app(settings, serve_workers=True)
+    uvicorn.Server(server_config(app, settings, log_level="info")).run()
 
 
 @app.command()
@@ -140,9 +140,10 @@ def worker(
 
 
 def _register_ops() -> None:
-    from tmux_builder.cli_ops import register
+    from tmux_builder import cli_ops, cli_users
 
-    register(app, stacks_app)
+    cli_ops.register(app, stacks_app)
+    cli_users.register(app)
 
 
 _register_ops()

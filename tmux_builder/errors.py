@@ -43,3 +43,19 @@ class StackOperationError(TmuxBuilderError):
 
 class ToolchainError(TmuxBuilderError):
     """A required tool is missing or at the wrong version; the message says how to fix it."""
+
+
+class AuthenticationError(TmuxBuilderError):
+    """No valid credential: a missing, unknown, revoked or expired token, or a bad code."""
+
+
+class PermissionDeniedError(TmuxBuilderError):
+    """A valid credential that may not do this (a read-scoped token asked to change things)."""
+
+
+class IdentityTakenError(ConflictError):
+    """The identity already has an account and the caller did not prove it is theirs."""
+
+
+class NotConfiguredError(TmuxBuilderError):
+    """A feature needs settings that are not present (the message names them)."""

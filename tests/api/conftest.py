@@ -1,25 +1,45 @@
-"""API fixtures: the real app on a real SQLite file (TestClient), and users made through it."""
+"""API fixtures: the real app on a real SQLite file (TestClient), the real app served by
+uvicorn on loopback, a real SMTP server on loopback, and users made through the API."""
 
 from __future__ import annotations
 
-import threading
+import email
+import re
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import libtmux
 import pytest
-import uvicorn
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi.testclient import TestClient
+from playwright.sync_api import Page, sync_playwright
 from pydantic import SecretStr
+from sqlalchemy import func, select
 
-from tests.api.live_server import wait_until_healthy
+from tests.api.live_server import serving
 from tests.conftest import free_port
 from tmux_builder.api.app import create_app
+from tmux_builder.platform.db import (
+    ChatMessage,
+    Execution,
+    Job,
+    RecoveryCode,
+    SessionRow,
+    Token,
+    User,
+)
 from tmux_builder.platform.settings import Settings
 from tmux_builder.platform.site_server import stop_site_server_background
+from tmux_builder.platform.verification.browser import CHROMIUM_ARGS, CHROMIUM_PATH
 
 ADMIN_TOKEN = "admin-test-token-123456"
+OUTPUT = Path(__file__).parent / "output"
+CODE_IN_MAIL = re.compile(r"sign-in code is (\d{8})")
 
 
 @pytest.fixture
@@ -46,22 +66,82 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def row_counts(client: TestClient) -> dict[str, int]:
+    """Rows per table of the app behind ``client``: "nothing written" is these unchanged."""
+    db = client.app.state.tb.db  # type: ignore[attr-defined]
+    with db.transaction() as tx:
+        return {m.__name__: tx.scalar(select(func.count()).select_from(m)) or 0
+                for m in (User, Token, SessionRow, Execution, Job, ChatMessage, RecoveryCode)}
+
+
 @pytest.fixture
 def server(api_settings: Settings) -> Iterator[str]:
     """The real app with one worker, served by uvicorn on a free loopback port."""
     configured = api_settings.model_copy(update={"workers": 1, "api_port": free_port(),
                                                  "reaper_interval_seconds": 3600})
-    app = create_app(configured, serve_workers=True)
-    config = uvicorn.Config(app, host="127.0.0.1", port=configured.api_port, log_level="warning")
-    runner = uvicorn.Server(config)
-    thread = threading.Thread(target=runner.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{configured.api_port}"
-    wait_until_healthy(base)
-    yield base
-    runner.should_exit = True
-    thread.join(timeout=60)
+    with serving(create_app(configured, serve_workers=True), configured) as base:
+        yield base
     stop_site_server_background(configured)
     tmux = libtmux.Server(socket_name=configured.tmux_socket)
     if tmux.is_alive():
         tmux.kill()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    """A real Chromium page; fails the test on any JavaScript error."""
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True,
+                                             args=list(CHROMIUM_ARGS))
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page
+        context.close()
+        browser.close()
+        assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@dataclass
+class Mailbox:
+    """What a real SMTP server on loopback received."""
+
+    port: int
+    received: list[Message] = field(default_factory=list)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        assert isinstance(envelope.content, bytes)
+        message = email.message_from_bytes(envelope.content)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.received.append(message)
+        return "250 OK"
+
+    def codes_for(self, address: str) -> list[str]:
+        return [CODE_IN_MAIL.search(str(m.get_payload())).group(1)  # type: ignore[union-attr]
+                for m in self.received if m["X-Envelope-To"] == address]
+
+    def wait_for_code(self, address: str, timeout: float = 15) -> str:
+        """The newest code mailed to ``address``; a live server mails after it answers."""
+        deadline = time.monotonic() + timeout
+        while not (codes := self.codes_for(address)):
+            assert time.monotonic() < deadline, f"no mail reached {address}"
+            time.sleep(0.05)
+        return codes[-1]
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox(free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def mail_settings(api_settings: Settings, mailbox: Mailbox) -> Settings:
+    return api_settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": mailbox.port,
+                                           "smtp_security": "none"})

@@ -7,10 +7,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
-from tests.api.conftest import auth, new_user
-from tmux_builder.platform.db import ChatMessage, Execution, Job, SessionRow, Token, User
+from tests.api.conftest import auth, new_user, row_counts
 
 GOOD = {"email": "ann@example.com", "phone": "+1 555 0100", "host_provider": "local",
         "site_type": "static", "requirements": "A portfolio site for a photographer."}
@@ -36,13 +34,6 @@ def _cases(good: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
     return cases
 
 
-def _counts(client: TestClient) -> dict[str, int]:
-    db = client.app.state.tb.db  # type: ignore[attr-defined]
-    with db.transaction() as tx:
-        return {m.__name__: tx.scalar(select(func.count()).select_from(m)) or 0
-                for m in (User, Token, SessionRow, Execution, Job, ChatMessage)}
-
-
 def _assert_names(response: Any, field: str) -> None:
     assert 400 <= response.status_code < 500, response.text
     error = response.json()["error"]
@@ -56,24 +47,24 @@ def _assert_names(response: Any, field: str) -> None:
                                                                            "site_type missing"))])
 def test_create_user_bad_input(client: TestClient, name: str, body: dict[str, Any],
                                field: str) -> None:
-    before = _counts(client)
+    before = row_counts(client)
     _assert_names(client.post("/api/create-user", json=body), field)
-    assert _counts(client) == before, f"{name} wrote something"
+    assert row_counts(client) == before, f"{name} wrote something"
 
 
 @pytest.mark.parametrize(("name", "body", "field"), _cases(REGISTER)[:9])
 def test_register_bad_input(client: TestClient, name: str, body: dict[str, Any],
                             field: str) -> None:
-    before = _counts(client)
+    before = row_counts(client)
     _assert_names(client.post("/api/register", json=body), field)
-    assert _counts(client) == before, f"{name} wrote something"
+    assert row_counts(client) == before, f"{name} wrote something"
 
 
 def test_other_bodies_and_ids(client: TestClient) -> None:
     owner = new_user(client, "ann@example.com")
     headers = auth(owner["token"])
     execution, session = owner["execution_id"], owner["session_id"]
-    before = _counts(client)
+    before = row_counts(client)
     for body, field in (({}, "message"), ({"message": 5}, "message"),
                         ({"message": "x" * 4001}, "message"), ({"message": ""}, "message")):
         _assert_names(client.post(f"/api/chat/{execution}", json=body, headers=headers), field)
@@ -90,13 +81,16 @@ def test_other_bodies_and_ids(client: TestClient) -> None:
         assert response.status_code in (404, 422), (path, response.text)
         if response.status_code == 422:
             assert response.json()["error"]["field"] == field
-    assert _counts(client) == before
+    assert row_counts(client) == before
 
 
 def test_creation_is_rate_limited_per_user(client: TestClient) -> None:
-    for _ in range(5):
-        assert client.post("/api/create-user", json=GOOD).status_code == 201
-    limited = client.post("/api/create-user", json=GOOD)
+    first = client.post("/api/create-user", json=GOOD)
+    assert first.status_code == 201
+    owner = auth(first.json()["token"])
+    for _ in range(4):
+        assert client.post("/api/create-user", json=GOOD, headers=owner).status_code == 201
+    limited = client.post("/api/create-user", json=GOOD, headers=owner)
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
     assert limited.json()["error"]["field"] == "email"
     other = client.post("/api/create-user", json={**GOOD, "email": "other@example.com"})

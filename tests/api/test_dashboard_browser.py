@@ -7,39 +7,20 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.api.conftest import ADMIN_TOKEN, auth
-from tmux_builder.platform.verification.browser import CHROMIUM_ARGS, CHROMIUM_PATH
+from tests.api.conftest import ADMIN_TOKEN, OUTPUT, auth
+from tmux_builder.platform.verification.browser import CHROMIUM_PATH
 
-OUTPUT = Path(__file__).parent / "output"
 PIPELINE_TIMEOUT_MS = 180_000
 REQUEST = 'A one-page site for a tea shop called "Leaf Lane" with opening hours and a contact form.'
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM_PATH).exists(),
                                 reason=f"no Chromium at {CHROMIUM_PATH}")
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True,
-                                             args=list(CHROMIUM_ARGS))
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        yield page
-        context.close()
-        browser.close()
-        assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def _image_loaded(page: Page, selector: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tmux_builder.errors import InvalidInputError
+from tmux_builder.errors import IdentityTakenError, InvalidInputError
 from tmux_builder.platform.db import Database, Execution, Job, SessionRow, Token, User
 from tmux_builder.platform.ids import user_id_for
 from tmux_builder.platform.sessions import SessionRequest, create_session, send_chat
@@ -47,14 +47,34 @@ def test_bad_requests_name_the_field_and_write_nothing(
 def test_same_person_one_user_many_sessions(settings: Settings, tmp_path: Path) -> None:
     db = Database(settings.db_url)
     a = create_session(db, settings, GOOD)
-    b = create_session(db, settings, replace(GOOD, email="ann@example.com"))
+    b = create_session(db, settings, replace(GOOD, email="ann@example.com"),
+                       signed_in_as=a.user_id)
     assert a.user_id == b.user_id == user_id_for("ann@example.com", "+15550100")
-    assert a.session_id != b.session_id and a.token != b.token
+    assert a.session_id != b.session_id and a.token and b.token is None
     assert (a.expires_at - a.created_at).days == 5
     with db.transaction() as tx:
         assert tx.scalar(select(func.count()).select_from(User)) == 1
         hashes = set(tx.scalars(select(Token.token_hash)))
-    assert hashes == {hash_token(a.token), hash_token(b.token)}, "tokens are stored hashed"
+    assert hashes == {hash_token(a.token)}, "one token, stored hashed; the second mints none"
+
+
+@pytest.mark.parametrize("signed_in_as", [None, user_id_for("bob@example.com", "+15550100")])
+def test_existing_identity_without_its_user_is_refused(settings: Settings,
+                                                        signed_in_as: str | None) -> None:
+    db = Database(settings.db_url)
+    create_session(db, settings, GOOD)
+    before = _counts(db)
+    with pytest.raises(IdentityTakenError) as error:
+        create_session(db, settings, replace(GOOD, email="ANN@example.COM", phone="+1 (555) 01-00"),
+                       signed_in_as=signed_in_as)
+    assert error.value.field == "email" and "recover" in error.value.message
+    assert _counts(db) == before, "nothing written, nothing minted"
+
+
+def _counts(db: Database) -> dict[str, int]:
+    with db.transaction() as tx:
+        return {model.__name__: tx.scalar(select(func.count()).select_from(model)) or 0
+                for model in (User, Token, SessionRow, Execution, Job)}
 
 
 def test_chat_is_refused_while_work_is_queued(settings: Settings, tmp_path: Path) -> None:

@@ -1,5 +1,7 @@
 """The FastAPI application. ``create_app(settings)`` builds it; with ``serve_workers`` the
-same process also runs the workers, the site server and the reaper (``tmux-builder serve``)."""
+same process also runs the workers, the site server and the reaper (``tmux-builder serve``).
+``server_config`` is how it is served: uvicorn's own X-Forwarded-For handling is off (it
+trusts loopback by default), the app applies it for the configured proxies only."""
 
 from __future__ import annotations
 
@@ -7,14 +9,18 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import uvicorn
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from tmux_builder import __version__
 from tmux_builder.api.dashboard import routes as dashboard
 from tmux_builder.api.errors import install_error_handlers
-from tmux_builder.api.routes import admin, creation, executions, health, sessions
+from tmux_builder.api.middleware import BodySizeLimit, RedactServerPaths, ResponseHeaders
+from tmux_builder.api.routes import admin, auth, creation, executions, health, sessions, tokens
 from tmux_builder.api.schemas import ERROR_RESPONSES
 from tmux_builder.api.state import AppState
+from tmux_builder.platform.redact import PathRedactor
 from tmux_builder.platform.settings import Settings
 
 
@@ -48,6 +54,23 @@ def create_app(settings: Settings, *, serve_workers: bool = False) -> FastAPI:
                   "one Pulumi stack per session.")
     app.state.tb = state
     install_error_handlers(app)
-    for module in (creation, executions, sessions, health, admin, dashboard):
+    install_middleware(app, settings)
+    for module in (creation, auth, tokens, executions, sessions, health, admin, dashboard):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app
+
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Outermost last: proxy headers (trusted peers only), response headers, body size,
+    path redaction."""
+    app.add_middleware(RedactServerPaths, redactor=PathRedactor.for_settings(settings))
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ResponseHeaders)
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+
+
+def server_config(app: FastAPI, settings: Settings, **options: object) -> uvicorn.Config:
+    """How the API is served (``tmux-builder serve``, the tests and benches alike)."""
+    return uvicorn.Config(app, host=settings.api_host, port=settings.api_port,
+                          proxy_headers=False, **options)  # type: ignore[arg-type]

@@ -10,11 +10,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from tmux_builder.errors import (
+    AuthenticationError,
     ConflictError,
+    IdentityTakenError,
     InvalidInputError,
+    NotConfiguredError,
     NotFoundError,
+    PermissionDeniedError,
     StackBusyError,
     StackOperationError,
     TmuxBuilderError,
@@ -23,16 +28,15 @@ from tmux_builder.errors import (
 
 STATUS_BY_ERROR: tuple[tuple[type[TmuxBuilderError], int, str], ...] = (
     (InvalidInputError, 422, "invalid_input"),
+    (PermissionDeniedError, 403, "forbidden"),
     (NotFoundError, 404, "not_found"),
     (StackBusyError, 409, "busy"),
+    (IdentityTakenError, 409, "identity_exists"),
     (ConflictError, 409, "conflict"),
+    (NotConfiguredError, 503, "not_configured"),
     (ToolchainError, 503, "toolchain"),
     (StackOperationError, 502, "stack_operation_failed"),
 )
-
-
-class Unauthorized(TmuxBuilderError):
-    """No valid bearer token."""
 
 
 class RateLimited(TmuxBuilderError):
@@ -48,8 +52,8 @@ def error_body(code: str, message: str, field: str | None = None,
 
 def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TmuxBuilderError)
-    if isinstance(exc, Unauthorized):
-        return JSONResponse(error_body("unauthorized", exc.message), status_code=401,
+    if isinstance(exc, AuthenticationError):
+        return JSONResponse(error_body("unauthorized", exc.message, exc.field), status_code=401,
                             headers={"WWW-Authenticate": "Bearer"})
     if isinstance(exc, RateLimited):
         return JSONResponse(error_body("rate_limited", exc.message, exc.field, "rate_limit"),
@@ -73,11 +77,24 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid_input", message, field, rule), status_code=422)
 
 
-def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
     return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
-                        headers=getattr(exc, "headers", None))
+                        headers=headers or None)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method of every route on this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:

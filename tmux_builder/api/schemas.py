@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from tmux_builder.platform.accounts import OPERATOR_TOKEN_NAME
 from tmux_builder.platform.ids import EMAIL_REGEX, PHONE_REGEX
+from tmux_builder.platform.text import FREE_TEXT_REGEX, ONE_LINE_REGEX, control_character
+from tmux_builder.platform.tokens import NAME_MAX
 
 Provider = Literal["local", "aws", "azure"]
 SiteType = Literal["static", "dynamic"]
@@ -19,17 +23,50 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-NON_BLANK = r"\S"
+def _checked_text(multiline: bool) -> AfterValidator:
+    """No control character (line breaks and tabs allowed in free text) and not blank."""
+
+    def check(value: str) -> str:
+        found = control_character(value, multiline=multiline)
+        if found is not None:
+            raise PydanticCustomError("control_characters",
+                                      "must not contain control characters (found U+{code})",
+                                      {"code": f"{ord(found):04X}"})
+        if not value.strip():
+            raise PydanticCustomError("blank", "must not be blank")
+        return value
+
+    return AfterValidator(check)
+
+
+def text(min_length: int, max_length: int, *, multiline: bool, **extra: Any) -> Any:
+    """A text field. The check runs after the length limits; the schema states it as a
+    pattern (a validator placed before the limits would drop them from the schema)."""
+    pattern = FREE_TEXT_REGEX if multiline else ONE_LINE_REGEX
+    return Annotated[str, Field(min_length=min_length, max_length=max_length,
+                                json_schema_extra={"pattern": pattern}, **extra),
+                     _checked_text(multiline)]
+
+
+ONE_LINE = _checked_text(multiline=False)
+Email = Annotated[str, Field(min_length=3, max_length=254, pattern=EMAIL_REGEX,
+                             examples=["ann@example.com"]), ONE_LINE]
+Phone = Annotated[str, Field(min_length=4, max_length=32, pattern=PHONE_REGEX,
+                             examples=["+1 555 0100"]), ONE_LINE]
+Request = text(10, 20000, multiline=True)
+ChatText = text(1, 4000, multiline=True)
+TokenName = text(1, NAME_MAX, multiline=False, examples=["laptop"])
+Code = text(6, 20, multiline=False, examples=["12345678"])
+TOKEN_SHOWN_ONCE = ("The new user's first bearer token, shown once (stored hashed). Null when "
+                    "the request carried the user's own token: nothing new is minted.")
 
 
 class CreateUserRequest(Strict):
-    email: str = Field(min_length=3, max_length=254, pattern=EMAIL_REGEX,
-                       examples=["ann@example.com"])
-    phone: str = Field(min_length=4, max_length=32, pattern=PHONE_REGEX,
-                       examples=["+1 555 0100"])
+    email: Email
+    phone: Phone
     host_provider: Provider = "local"
     site_type: SiteType = "static"
-    requirements: str = Field(min_length=10, max_length=20000, pattern=NON_BLANK)
+    requirements: Request
     ttl_days: float | None = Field(default=None, gt=0, le=90)
 
 
@@ -37,7 +74,7 @@ class CreateUserResponse(BaseModel):
     user_id: str
     session_id: str
     execution_id: str
-    token: str
+    token: str | None = Field(description=TOKEN_SHOWN_ONCE)
     status_url: str
     events_url: str
     expires_at: datetime
@@ -45,9 +82,9 @@ class CreateUserResponse(BaseModel):
 
 
 class RegisterRequest(Strict):
-    email: str = Field(min_length=3, max_length=254, pattern=EMAIL_REGEX)
-    phone: str = Field(min_length=4, max_length=32, pattern=PHONE_REGEX)
-    initial_request: str = Field(min_length=10, max_length=20000, pattern=NON_BLANK)
+    email: Email
+    phone: Phone
+    initial_request: Request
 
 
 class RegisterResponse(BaseModel):
@@ -56,7 +93,7 @@ class RegisterResponse(BaseModel):
     status_check_url: str
     expires_at: datetime
     created_at: datetime
-    token: str
+    token: str | None = Field(description=TOKEN_SHOWN_ONCE)
 
 
 class StepOut(BaseModel):
@@ -108,7 +145,7 @@ class SessionOut(BaseModel):
 
 
 class ChatRequest(Strict):
-    message: str = Field(min_length=1, max_length=4000, pattern=NON_BLANK)
+    message: ChatText
 
 
 class ChatAccepted(BaseModel):
@@ -155,6 +192,67 @@ class TeardownOut(BaseModel):
     details: dict[str, Any]
 
 
+Scope = Literal["read", "write"]
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    scope: Scope
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    state: Literal["active", "revoked", "expired"]
+    current: bool = Field(description="This is the token the request was made with.")
+
+
+class IssuedTokenOut(BaseModel):
+    id: int
+    user_id: str
+    name: str
+    scope: Scope
+    created_at: datetime
+    expires_at: datetime | None
+    token: str = Field(description="The bearer token, shown once (stored hashed).")
+
+
+class NewTokenRequest(Strict):
+    name: TokenName
+    scope: Scope = "write"
+    expires_in_days: float | None = Field(
+        default=None, gt=0, le=3650,
+        description="Lifetime; at most TMUX_BUILDER_TOKEN_TTL_DAYS when that is set.")
+
+
+class RenameTokenRequest(Strict):
+    name: TokenName
+
+
+class RecoverRequest(Strict):
+    email: Email
+    phone: Phone | None = Field(
+        default=None, description="Only the account of this email with this phone number.")
+
+
+class RecoverAccepted(BaseModel):
+    status: Literal["accepted"] = "accepted"
+    detail: str
+
+
+class VerifyRequest(Strict):
+    email: Email
+    code: Code
+
+
+class AdminTokenRequest(Strict):
+    email: Email
+    phone: Phone | None = None
+    name: TokenName = OPERATOR_TOKEN_NAME
+    scope: Scope = "write"
+    expires_in_days: float | None = Field(default=None, gt=0, le=3650)
+
+
 class Message(BaseModel):
     status: str
     detail: str = ""
@@ -174,10 +272,13 @@ class ErrorBody(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
     for status, description in (
-        (400, "Refused"), (401, "Missing or invalid bearer token"),
-        (404, "Not found (or not yours)"), (409, "Busy"),
+        (400, "Refused"), (401, "Missing, invalid, revoked or expired bearer token"),
+        (403, "The token's scope does not allow this (read-only)"),
+        (404, "Not found (or not yours)"),
+        (409, "Busy, or the identity already has an account (sign in or recover)"),
+        (413, "Request body too large"),
         (422, "Invalid input: the error names the field and the rule"),
-        (429, "Too many creations; see Retry-After"), (502, "Pulumi operation failed"),
-        (503, "Toolchain missing"),
+        (429, "Too many requests or open streams; see Retry-After"),
+        (502, "Pulumi operation failed"), (503, "Toolchain missing or feature not configured"),
     )
 }

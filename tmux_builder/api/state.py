@@ -1,13 +1,15 @@
-"""What the app shares between requests: settings, database, stack engine, agent driver."""
+"""What the app shares between requests: settings, database, stack engine, agent driver,
+and the in-memory limits (creation and recovery rates, open streams)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tmux_builder.api.ratelimit import RateLimiter
+from tmux_builder.api.ratelimit import KeyedLimit, StreamSlots
 from tmux_builder.platform.agent_driver import AgentDriver
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.engine import stack_engine
+from tmux_builder.platform.private_files import prepare_data_dir
 from tmux_builder.platform.settings import Settings
 from tmux_builder.stacks import StackEngine
 
@@ -18,12 +20,19 @@ class AppState:
     db: Database
     engine: StackEngine
     driver: AgentDriver
-    per_user: RateLimiter
-    per_address: RateLimiter
+    creation: KeyedLimit
+    recovery: KeyedLimit
+    code_checks: KeyedLimit
+    streams: StreamSlots
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
-        window = settings.create_limit_window_seconds
+        prepare_data_dir(settings)
+        auth = (settings.auth_limit_per_window, settings.auth_limit_per_window,
+                settings.auth_limit_window_seconds)
         return cls(settings, Database(settings.db_url), stack_engine(settings),
-                   AgentDriver(settings), RateLimiter(settings.create_limit_per_user, window),
-                   RateLimiter(settings.create_limit_per_address, window))
+                   AgentDriver(settings),
+                   KeyedLimit(settings.create_limit_per_user, settings.create_limit_per_address,
+                              settings.create_limit_window_seconds, "creations"),
+                   KeyedLimit(*auth, "recovery requests"), KeyedLimit(*auth, "code checks"),
+                   StreamSlots(settings.max_streams_per_user))

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from tmux_builder.platform.db import Database
+from tmux_builder.platform.ids import user_id_for
+from tmux_builder.platform.private_files import prepare_data_dir
 from tmux_builder.platform.sessions import CreatedSession, SessionRequest, create_session
 from tmux_builder.platform.settings import Settings
 from tmux_builder.platform.status import FINAL_STATUSES, execution_status
@@ -30,7 +32,10 @@ DEMO_REQUEST = SessionRequest(
 def run_demo(db: Database, settings: Settings,
              on_progress: Callable[[dict[str, Any]], None] | None = None,
              timeout: float = 900) -> tuple[CreatedSession, dict[str, Any]]:
-    created = create_session(db, settings, DEMO_REQUEST)
+    prepare_data_dir(settings)
+    # The operator runs the demo on their own machine: a second run reuses the demo account.
+    demo_user = user_id_for(DEMO_REQUEST.email, DEMO_REQUEST.phone)
+    created = create_session(db, settings, DEMO_REQUEST, signed_in_as=demo_user)
     stop = threading.Event()
     threads = run_pool(db, settings, stop, count=1)
     deadline = time.monotonic() + timeout

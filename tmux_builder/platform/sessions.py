@@ -1,5 +1,9 @@
 """Creating sessions and asking for work: every request is checked first and written in one
-transaction (user, token, session, execution and job together, or nothing)."""
+transaction (user, token, session, execution and job together, or nothing).
+
+An identity's first session creates the user and mints its first token. A later session for
+the same identity needs that user's token (``signed_in_as``): without it nothing is written
+and nothing is minted, so knowing someone's email and phone number opens nothing."""
 
 from __future__ import annotations
 
@@ -8,9 +12,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from tmux_builder.errors import ConflictError, InvalidInputError, NotFoundError, StackBusyError
-from tmux_builder.platform.db import ChatMessage, Database, Execution, Job, SessionRow, Token, User
+from tmux_builder.errors import (
+    ConflictError,
+    IdentityTakenError,
+    InvalidInputError,
+    NotFoundError,
+    StackBusyError,
+)
+from tmux_builder.platform.db import ChatMessage, Database, Execution, Job, SessionRow, User
 from tmux_builder.platform.ids import (
     EMAIL_REGEX,
     PHONE_REGEX,
@@ -22,7 +34,8 @@ from tmux_builder.platform.ids import (
 )
 from tmux_builder.platform.jobs import enqueue
 from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.tokens import hash_token, new_token
+from tmux_builder.platform.text import check_text
+from tmux_builder.platform.tokens import lifetime, mint
 from tmux_builder.platform.workspaces import workspace_path
 from tmux_builder.stacks import stack_name_for
 
@@ -31,6 +44,13 @@ SITE_TYPES = ("static", "dynamic")
 _EMAIL = re.compile(EMAIL_REGEX)
 _PHONE = re.compile(PHONE_REGEX)
 MAX_CHAT_CHARS = 4000
+FIRST_TOKEN_NAME = "first session"
+SIGN_IN_HINT = (
+    "an account already exists for this email and phone number: send its bearer token "
+    "(Authorization: Bearer <token>) to start another session, or sign in on the dashboard. "
+    "Lost the token? POST /api/auth/recover sends a one-time code to the account's email "
+    "address, or the operator can issue one (tmux-builder users token <email>)."
+)
 
 
 @dataclass(frozen=True)
@@ -45,10 +65,12 @@ class SessionRequest:
 
 @dataclass(frozen=True)
 class CreatedSession:
+    """``token`` is the new user's first token, or None when the caller was signed in."""
+
     user_id: str
     session_id: str
     execution_id: str
-    token: str
+    token: str | None
     stack_name: str
     expires_at: datetime
     created_at: datetime
@@ -64,6 +86,7 @@ def validate_request(request: SessionRequest, settings: Settings) -> None:
     if request.site_type not in SITE_TYPES:
         raise InvalidInputError(f"must be one of {', '.join(SITE_TYPES)}", field="site_type")
     text = request.requirements or ""
+    check_text(text, "requirements", multiline=True)
     if len(text) < 10 or not text.strip():
         raise InvalidInputError("must describe the site in at least 10 characters",
                                 field="requirements")
@@ -76,7 +99,11 @@ def validate_request(request: SessionRequest, settings: Settings) -> None:
 
 
 def create_session(db: Database, settings: Settings, request: SessionRequest,
-                   now: datetime | None = None) -> CreatedSession:
+                   now: datetime | None = None, *,
+                   signed_in_as: str | None = None) -> CreatedSession:
+    """A new session for the request's identity. A new identity gets its user and first
+    token; an existing one only when ``signed_in_as`` is that user (then nothing is minted),
+    otherwise ``IdentityTakenError`` and nothing is written."""
     validate_request(request, settings)
     now = now or datetime.now(UTC)
     user_id = user_id_for(request.email, request.phone)
@@ -84,13 +111,13 @@ def create_session(db: Database, settings: Settings, request: SessionRequest,
     execution_id = execution_id_for(user_id, session_id)
     stack_name = stack_name_for(user_id, session_id)
     expires_at = now + timedelta(days=request.ttl_days or settings.session_ttl_days)
-    token = new_token()
+    token: str | None = None
     with db.transaction() as tx:
-        if tx.get(User, user_id) is None:
-            tx.add(User(id=user_id, email=normalize_email(request.email),
-                        phone=normalize_phone(request.phone), created_at=now))
-            tx.flush()
-        tx.add(Token(user_id=user_id, token_hash=hash_token(token), created_at=now))
+        if tx.get(User, user_id) is not None:
+            if signed_in_as != user_id:
+                raise IdentityTakenError(SIGN_IN_HINT, field="email")
+        else:
+            token = _first_user(tx, settings, request, user_id, now)
         tx.add(SessionRow(
             id=session_id, user_id=user_id, host_provider=request.host_provider,
             site_type=request.site_type, requirements=request.requirements.strip(),
@@ -103,6 +130,21 @@ def create_session(db: Database, settings: Settings, request: SessionRequest,
         tx.flush()
         enqueue(tx, execution_id, "pipeline", {"run": 1})
     return CreatedSession(user_id, session_id, execution_id, token, stack_name, expires_at, now)
+
+
+def _first_user(tx: Session, settings: Settings, request: SessionRequest, user_id: str,
+                now: datetime) -> str:
+    """Insert the user and mint its first token; a concurrent first registration of the
+    same identity loses on the primary key and gets the same 409 as a later one (raising
+    out of the transaction rolls it back)."""
+    try:
+        tx.add(User(id=user_id, email=normalize_email(request.email),
+                    phone=normalize_phone(request.phone), created_at=now))
+        tx.flush()
+    except IntegrityError as error:
+        raise IdentityTakenError(SIGN_IN_HINT, field="email") from error
+    return mint(tx, settings, user_id, name=FIRST_TOKEN_NAME,
+                valid_for=lifetime(settings, None), now=now).secret
 
 
 def _execution(tx: object, execution_id: str) -> Execution:
@@ -138,7 +180,7 @@ def request_redeploy(db: Database, execution_id: str) -> int:
 
 def send_chat(db: Database, execution_id: str, message: str) -> int:
     """Store the user's message and queue the refinement the agent will make."""
-    text = (message or "").strip()
+    text = check_text(message or "", "message", multiline=True).strip()
     if not text:
         raise InvalidInputError("must not be blank", field="message")
     if len(text) > MAX_CHAT_CHARS:

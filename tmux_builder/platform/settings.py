@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Provider = Literal["local", "aws", "azure"]
 SiteType = Literal["static", "dynamic"]
@@ -101,6 +102,54 @@ class Settings(BaseSettings):
     teardown_backoff_seconds: float = Field(
         default=2, ge=0, description="First wait between destroy tries (doubles each time)."
     )
+    token_ttl_days: float | None = Field(
+        default=None, gt=0, description="Lifetime of every minted token; unset: no expiry."
+    )
+    max_tokens_per_user: int = Field(default=50, ge=1, description="Live tokens per user.")
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for recovery codes; unset: recovery by email off."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", description="SMTP transport security."
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login (unset: none).")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_from: str = Field(
+        default="tmux-builder@localhost", description="Sender address of recovery mail."
+    )
+    smtp_timeout_seconds: float = Field(default=10, gt=0, description="SMTP socket timeout.")
+    recovery_code_ttl_minutes: float = Field(
+        default=15, gt=0, le=60, description="How long an emailed sign-in code works."
+    )
+    auth_limit_per_window: int = Field(
+        default=5, ge=1, description="Recovery requests and code checks per email and address."
+    )
+    auth_limit_window_seconds: float = Field(default=900, gt=0, description="Their window.")
+    max_body_bytes: int = Field(
+        default=262144, ge=1024, description="Largest request body; larger answers 413."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks whose X-Forwarded-For is believed (comma-separated).",
+    )
+    max_streams_per_user: int = Field(
+        default=5, ge=1, description="Open progress streams (SSE) per user; more answer 429."
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)
+        return value
 
     @field_validator("data_dir", "toolchain_dir")
     @classmethod
@@ -150,6 +199,10 @@ class Settings(BaseSettings):
     @property
     def archive_dir(self) -> Path:
         return self.data_dir / "archives"
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host)
 
     def site_url(self, stack_name: str) -> str:
         return f"http://{self.sites_host}:{self.sites_port}/{stack_name}/"

@@ -1,24 +1,33 @@
 """The site server: serves published static sites at ``/<stack>/`` on their own port, apart
 from the API and dashboard, so a user's site never shares an origin with the platform.
 
+Every site shares this one host and port, so every page is served with a ``sandbox``
+Content-Security-Policy without ``allow-same-origin``: each page runs in an opaque origin of
+its own, and one user's script can neither read nor write another site's storage, cookies or
+DOM. Scripts, forms, dialogs and popups keep working; ``Access-Control-Allow-Origin: *`` lets
+a sandboxed page still fetch its own (public) files.
+
 Each request resolves the site's link anew (a publish swaps it atomically) and Starlette's
 ``StaticFiles`` refuses any path whose real location leaves the site's folder."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -26,15 +35,35 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from tmux_builder.errors import InvalidInputError
+from tmux_builder.platform.private_files import prepare_data_dir
 from tmux_builder.platform.settings import Settings
 from tmux_builder.stacks import validate_stack_name
 
 _HEALTH_PATH = "/_site_server/health"
+SITE_SANDBOX = ("sandbox allow-scripts allow-forms allow-modals allow-popups "
+                "allow-popups-to-escape-sandbox allow-downloads")
+SITE_HEADERS = {
+    "Content-Security-Policy": SITE_SANDBOX,
+    "X-Content-Type-Options": "nosniff",
+    "Access-Control-Allow-Origin": "*",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def sites_fingerprint(sites_dir: Path) -> str:
+    """Names the sites folder a server serves without telling where it is on disk."""
+    return hashlib.sha256(str(sites_dir.resolve()).encode()).hexdigest()[:32]
+
+
+def _not_found() -> Response:
+    return PlainTextResponse("not found", status_code=404)
 
 
 def create_site_app(sites_dir: Path) -> Starlette:
+    fingerprint = sites_fingerprint(sites_dir)
+
     async def health(_: Request) -> Response:
-        return PlainTextResponse(str(sites_dir.resolve()))
+        return PlainTextResponse(fingerprint)
 
     async def site_root(request: Request) -> Response:
         return RedirectResponse(f"/{request.path_params['stack']}/", status_code=308)
@@ -44,25 +73,30 @@ def create_site_app(sites_dir: Path) -> Starlette:
         try:
             validate_stack_name(stack)
         except InvalidInputError:
-            return PlainTextResponse("not found", status_code=404)
+            return _not_found()
         site_dir = sites_dir / stack
         if not site_dir.is_dir():
-            return PlainTextResponse("not found", status_code=404)
+            return _not_found()
         files = StaticFiles(directory=site_dir, html=True, check_dir=False)
         scope: Scope = {**request.scope, "path": "/" + request.path_params["path"]}
-        response = await files.get_response(request.path_params["path"] or ".", scope)
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        return await files.get_response(request.path_params["path"] or ".", scope)
+
+    async def site_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]],
+                           ) -> Response:
+        response = await call_next(request)
+        response.headers.update(SITE_HEADERS)
         return response
 
     return Starlette(routes=[
         Route(_HEALTH_PATH, health),
         Route("/{stack}", site_root),
         Route("/{stack}/{path:path}", site_file),
-    ])
+    ], middleware=[Middleware(BaseHTTPMiddleware, dispatch=site_headers)])
 
 
 def run_site_server(settings: Settings) -> None:
     """Serve in the foreground until interrupted."""
+    prepare_data_dir(settings)
     settings.sites_dir.mkdir(parents=True, exist_ok=True)
     uvicorn.run(create_site_app(settings.sites_dir), host=settings.sites_host,
                 port=settings.sites_port, log_level="warning")
@@ -93,7 +127,7 @@ def site_server_is_up(settings: Settings) -> bool:
         response = httpx.get(url, timeout=1)
     except httpx.HTTPError:
         return False
-    if response.status_code == 200 and response.text == str(settings.sites_dir.resolve()):
+    if response.status_code == 200 and response.text == sites_fingerprint(settings.sites_dir):
         return True
     raise InvalidInputError(
         f"port {settings.sites_port} is taken by another server ({response.text[:200]!r}); "

@@ -15,6 +15,7 @@ from tmux_builder.platform.engine import stack_engine
 from tmux_builder.platform.event_log import log_event
 from tmux_builder.platform.jobs import ClaimedJob, claim, finish, heartbeat
 from tmux_builder.platform.pipeline import REDEPLOY_FIRST_STEP, LeaseLost, Pipeline
+from tmux_builder.platform.private_files import prepare_data_dir
 from tmux_builder.platform.settings import Settings
 
 
@@ -99,6 +100,7 @@ class Worker:
 
 def run_pool(db: Database, settings: Settings, stop: threading.Event,
              count: int | None = None) -> list[threading.Thread]:
+    prepare_data_dir(settings)
     threads = []
     for index in range(count or settings.workers):
         worker = Worker.create(db, settings)

@@ -7,6 +7,7 @@ from pathlib import Path
 from tests.conftest import copy_sample
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.deployments import SessionFacts, deploy_site
+from tmux_builder.platform.ids import user_id_for
 from tmux_builder.platform.sessions import CreatedSession, SessionRequest, create_session
 from tmux_builder.platform.settings import Settings
 from tmux_builder.stacks import StackEngine
@@ -21,12 +22,14 @@ def facts_of(created: CreatedSession, provider: str = "local",
 def deployed_session(db: Database, settings: Settings, engine: StackEngine, email: str, *,
                      sample: str = "static_site", ttl_days: float | None = None,
                      ) -> CreatedSession:
-    """A session row (create_session) whose stack is deployed from a sample site, with a
-    workspace holding that source."""
+    """A session row (create_session, as the identity's owner: a second session of one
+    email is allowed) whose stack is deployed from a sample site, with a workspace holding
+    that source."""
     site_type = "static" if sample == "static_site" else "dynamic"
+    phone = "+1 555 0100"
     created = create_session(db, settings, SessionRequest(
-        email, "+1 555 0100", "local", site_type, "a small site for the operations tests",
-        ttl_days))
+        email, phone, "local", site_type, "a small site for the operations tests", ttl_days),
+        signed_in_as=user_id_for(email, phone))
     workspace = settings.users_dir / created.user_id / "sessions" / created.session_id
     source = copy_sample(sample, workspace / "source")
     deploy_site(settings, engine, facts_of(created, site_type=site_type), Path(source), db=db)

@@ -79,6 +79,12 @@ def session_page(
                  execution_id=execution_id, step_names=list(STEPS), step_labels=STEP_LABELS)
 
 
+@router.get("/app/tokens", response_class=HTMLResponse)
+def tokens_page(request: Request) -> HTMLResponse:
+    """The signed-in user's tokens: list, create, rename, rotate and revoke."""
+    return _page(request, "tokens.html", "Your tokens", page="tokens")
+
+
 @router.get("/admin", response_class=HTMLResponse)
 def admin_page(request: Request) -> HTMLResponse:
     """Every user's stacks, orphans and the cost report (admin token)."""

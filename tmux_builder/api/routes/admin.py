@@ -1,5 +1,5 @@
 """Admin routes (the admin token from settings): every user's stacks, orphans, the cost
-report and its chart, and reaping expired sessions now."""
+report and its chart, reaping expired sessions now, and a token for a user who lost theirs."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
 
 from tmux_builder.api.deps import State, require_admin
+from tmux_builder.api.schemas import AdminTokenRequest, IssuedTokenOut
+from tmux_builder.platform.accounts import issue_token
 from tmux_builder.platform.ids import USER_ID_REGEX
 from tmux_builder.platform.ops.costs.chart import render_chart
 from tmux_builder.platform.ops.costs.report import cost_report, cost_snapshots
@@ -61,3 +63,12 @@ def admin_reap(state: State, dry_run: bool = False) -> list[dict[str, Any]]:
     reports = reap_expired(state.db, state.settings, state.engine, state.driver,
                            dry_run=dry_run)
     return [report.to_dict() for report in reports]
+
+
+@router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=IssuedTokenOut)
+def admin_issue_token(body: AdminTokenRequest, state: State) -> IssuedTokenOut:
+    """Mint a token for the account of an email (and phone, when several share the email):
+    the way back in when recovery by email is not configured."""
+    issued = issue_token(state.db, state.settings, body.email, body.phone, name=body.name,
+                         scope=body.scope, expires_in_days=body.expires_in_days)
+    return IssuedTokenOut(**issued.to_dict())

@@ -1,10 +1,14 @@
-"""Creating a user and session: ``POST /api/create-user`` and the seed alias ``/api/register``."""
+"""Creating a user and session: ``POST /api/create-user`` and the seed alias ``/api/register``.
+
+A new identity gets its first token. An identity that already has an account needs that
+user's token in the Authorization header (then nothing new is minted); without it: 409 and
+nothing written."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, status
 
-from tmux_builder.api.deps import State
+from tmux_builder.api.deps import ClientAddress, OptionalCaller, State, require_write
 from tmux_builder.api.schemas import (
     CreateUserRequest,
     CreateUserResponse,
@@ -22,21 +26,25 @@ from tmux_builder.platform.sessions import (
 router = APIRouter(prefix="/api", tags=["creation"])
 
 
-def _create(state: State, request: Request, body: SessionRequest) -> CreatedSession:
-    address = request.client.host if request.client else "unknown"
+def _create(state: State, address: str, caller: OptionalCaller,
+            body: SessionRequest) -> CreatedSession:
     validate_request(body, state.settings)
-    state.per_address.check(address, field="client_address")
-    state.per_user.check(user_id_for(body.email, body.phone), field="email")
-    return create_session(state.db, state.settings, body)
+    state.creation.check(address, user_id_for(body.email, body.phone), "email")
+    signed_in_as = require_write(caller).user_id if caller is not None else None
+    return create_session(state.db, state.settings, body, signed_in_as=signed_in_as)
 
 
 @router.post("/create-user", status_code=status.HTTP_201_CREATED, response_model=CreateUserResponse)
-def create_user(body: CreateUserRequest, request: Request, state: State) -> CreateUserResponse:
-    """Create (or find) the user, a new session and its execution; the pipeline runs in the
-    background. Answers at once with the ids and a per-user token."""
+def create_user(body: CreateUserRequest, address: ClientAddress, caller: OptionalCaller,
+                state: State) -> CreateUserResponse:
+    """A new session and its execution; the pipeline runs in the background. A new identity
+    gets its user and first token (shown once). An existing identity needs its user's token
+    (Authorization: Bearer): without it 409, nothing written and nothing minted; with it the
+    session is created and ``token`` is null."""
     created = _create(
         state,
-        request,
+        address,
+        caller,
         SessionRequest(
             body.email,
             body.phone,
@@ -59,12 +67,15 @@ def create_user(body: CreateUserRequest, request: Request, state: State) -> Crea
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=RegisterResponse)
-def register(body: RegisterRequest, request: Request, state: State) -> RegisterResponse:
-    """The autonomous-build seed's alias: provider and site type from the settings."""
+def register(body: RegisterRequest, address: ClientAddress, caller: OptionalCaller,
+             state: State) -> RegisterResponse:
+    """The autonomous-build seed's alias: provider and site type from the settings; the same
+    identity rules as ``/api/create-user``."""
     settings = state.settings
     created = _create(
         state,
-        request,
+        address,
+        caller,
         SessionRequest(
             body.email,
             body.phone,

@@ -1,10 +1,11 @@
 """Per-execution routes: status, live progress (SSE), screenshot, chat, redeploy, cancel.
-Each needs the owner's token; another user's execution answers 404."""
+Each needs the owner's token (chat, redeploy and cancel a write token); another user's
+execution answers 404. Each user may hold a bounded number of open streams."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,11 +14,13 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 from sse_starlette.sse import EventSourceResponse
+from starlette.types import Receive, Scope, Send
 
 from tmux_builder.api.deps import (
     CurrentUser,
     ExecutionId,
     State,
+    WriteUser,
     owned_execution,
 )
 from tmux_builder.api.schemas import (
@@ -38,6 +41,21 @@ router = APIRouter(prefix="/api", tags=["executions"])
 POLL_SECONDS = 0.5
 
 
+class CountedEventStream(EventSourceResponse):
+    """An event stream that gives its slot back however it ends (done, client gone, error)."""
+
+    def __init__(self, content: AsyncIterator[dict[str, str]], release: Callable[[], None],
+                 **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.release()
+
+
 @router.get("/status/{execution_id}", response_model=StatusResponse)
 def get_status(execution_id: ExecutionId, user: CurrentUser, state: State) -> dict[str, Any]:
     return execution_status(state.db, owned_execution(state, user, execution_id))
@@ -48,8 +66,10 @@ async def stream_events(
     execution_id: ExecutionId, user: CurrentUser, state: State
 ) -> EventSourceResponse:
     """Server-sent events: everything so far (steps, logs, status), then live events until
-    the execution reaches its final state; the last event is ``end`` with that state."""
+    the execution reaches its final state; the last event is ``end`` with that state. At
+    most ``TMUX_BUILDER_MAX_STREAMS_PER_USER`` streams per user are open at once (429)."""
     owned_execution(state, user, execution_id)
+    release = state.streams.acquire(user)
 
     async def generate() -> AsyncIterator[dict[str, str]]:
         cursor = EventCursor()
@@ -83,7 +103,7 @@ async def stream_events(
                 return
             await anyio.sleep(POLL_SECONDS)
 
-    return EventSourceResponse(generate(), ping=15)
+    return CountedEventStream(generate(), release, ping=15)
 
 
 @router.get("/screenshot/{execution_id}", response_class=FileResponse)
@@ -112,7 +132,7 @@ def get_screenshot(
     "/chat/{execution_id}", status_code=status.HTTP_202_ACCEPTED, response_model=ChatAccepted
 )
 def post_chat(
-    execution_id: ExecutionId, body: ChatRequest, user: CurrentUser, state: State
+    execution_id: ExecutionId, body: ChatRequest, user: WriteUser, state: State
 ) -> ChatAccepted:
     """Store the message; the agent gets it through the prompt file (never send-keys)."""
     return ChatAccepted(
@@ -140,12 +160,12 @@ def chat_history(execution_id: ExecutionId, user: CurrentUser, state: State) -> 
     status_code=status.HTTP_202_ACCEPTED,
     response_model=RedeployAccepted,
 )
-def redeploy(execution_id: ExecutionId, user: CurrentUser, state: State) -> RedeployAccepted:
+def redeploy(execution_id: ExecutionId, user: WriteUser, state: State) -> RedeployAccepted:
     run = request_redeploy(state.db, owned_execution(state, user, execution_id))
     return RedeployAccepted(run=run, status_url=f"/api/status/{execution_id}")
 
 
 @router.post("/cancel/{execution_id}", status_code=status.HTTP_202_ACCEPTED, response_model=Message)
-def cancel_execution(execution_id: ExecutionId, user: CurrentUser, state: State) -> Message:
+def cancel_execution(execution_id: ExecutionId, user: WriteUser, state: State) -> Message:
     cancel(state.db, owned_execution(state, user, execution_id))
     return Message(status="cancelling")

@@ -11,6 +11,7 @@ from tmux_builder.api.deps import (
     SessionId,
     State,
     UserId,
+    WriteUser,
     own_user_id,
     owned_session,
 )
@@ -44,7 +45,7 @@ def list_stacks(user_id: UserId, user: CurrentUser, state: State) -> list[dict[s
 
 
 @router.delete("/sessions/{session_id}", response_model=TeardownOut)
-def delete_session(session_id: SessionId, user: CurrentUser, state: State) -> TeardownOut:
+def delete_session(session_id: SessionId, user: WriteUser, state: State) -> TeardownOut:
     """Tear the session down: destroy and remove its stack, stop its tmux session, archive
     its workspace."""
     owned_session(state, user, session_id)
@@ -61,7 +62,7 @@ def delete_session(session_id: SessionId, user: CurrentUser, state: State) -> Te
 
 @router.post("/sessions/{session_id}/extend", response_model=ExtendResponse)
 def extend(
-    session_id: SessionId, body: ExtendRequest, user: CurrentUser, state: State
+    session_id: SessionId, body: ExtendRequest, user: WriteUser, state: State
 ) -> ExtendResponse:
     owned_session(state, user, session_id)
     return ExtendResponse(
@@ -78,6 +79,6 @@ def seed_status(guid: UserId, user: CurrentUser, state: State) -> dict[str, Any]
 @router.post(
     "/session/{guid}/refine", status_code=status.HTTP_202_ACCEPTED, response_model=ChatAccepted
 )
-def seed_refine(guid: UserId, body: ChatRequest, user: CurrentUser, state: State) -> ChatAccepted:
+def seed_refine(guid: UserId, body: ChatRequest, user: WriteUser, state: State) -> ChatAccepted:
     execution_id = latest_execution_id(state.db, own_user_id(guid, user))
     return ChatAccepted(chat_id=send_chat(state.db, execution_id, body.message))

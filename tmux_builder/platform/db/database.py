@@ -15,6 +15,8 @@ from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from tmux_builder.platform.private_files import private_dir, private_file
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 0x746D7862  # "tmxb": the advisory lock every migrating process takes
 _migrating = threading.Lock()  # Alembic's ``context``/``op`` proxies are process-global
@@ -34,7 +36,9 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = _sqlite_path(url)
         if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.parent.exists():
+                private_dir(path.parent)
+            private_file(path)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -1,4 +1,6 @@
-/* The sign-in page: start a new site (POST /api/create-user) or sign in with user id + token. */
+/* The sign-in page: start a new site (POST /api/create-user, with this tab's token when
+   signed in: an existing account needs it), sign in with user id + token, or recover a lost
+   token with a code sent by email (POST /api/auth/recover, then /api/auth/verify). */
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -22,10 +24,12 @@ document.addEventListener("DOMContentLoaded", () => {
     button.disabled = true;
     button.textContent = "Starting…";
     try {
-      const created = await TB.api("POST", "/api/create-user", { body, token: null });
-      TB.store.set("token", created.token);
+      const created = await TB.api("POST", "/api/create-user", { body });
       TB.store.set("user", created.user_id);
-      TB.store.set("fresh", "1");
+      if (created.token) {
+        TB.store.set("token", created.token);
+        TB.store.set("fresh", "1");
+      }
       window.location.assign(`/app/sessions/${encodeURIComponent(created.execution_id)}`);
     } catch (error) {
       TB.showError("create-error", error);
@@ -58,6 +62,42 @@ document.addEventListener("DOMContentLoaded", () => {
         422: "That is not a valid user id.",
       };
       TB.showError("signin-error", new Error(messages[error.status] || error.message));
+    }
+  });
+
+  const recover = document.getElementById("recover-form");
+  const verify = document.getElementById("verify-form");
+  let recoveringEmail = "";
+
+  recover.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    TB.showError("recover-error", null);
+    const data = new FormData(recover);
+    const body = { email: String(data.get("email") || "").trim() };
+    const phone = String(data.get("phone") || "").trim();
+    if (phone) body.phone = phone;
+    try {
+      const answer = await TB.api("POST", "/api/auth/recover", { body, token: null });
+      recoveringEmail = body.email;
+      document.getElementById("recover-sent").textContent = answer.detail;
+      verify.hidden = false;
+      verify.elements.namedItem("code").focus();
+    } catch (error) {
+      TB.showError("recover-error", error);
+    }
+  });
+
+  verify.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    TB.showError("verify-error", null);
+    const code = String(new FormData(verify).get("code") || "").trim();
+    try {
+      const issued = await TB.api("POST", "/api/auth/verify", { body: { email: recoveringEmail, code }, token: null });
+      TB.store.set("token", issued.token);
+      TB.store.set("user", issued.user_id);
+      window.location.assign("/app");
+    } catch (error) {
+      TB.showError("verify-error", error);
     }
   });
 });
