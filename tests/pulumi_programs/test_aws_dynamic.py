@@ -92,12 +92,12 @@ def test_user_data_installs_node_fetches_artifact_and_runs_systemd(run: ProgramR
     assert instance["userDataReplaceOnChange"] is True
     assert instance["metadataOptions"]["httpTokens"] == "required"
     document = instance["userData"]
-    assert "- nodejs\n- npm\n" in document
     files = cloud_config_files(document)
     bucket = run.one("aws:s3/bucket:Bucket").inputs["bucket"]
     script = files[BOOTSTRAP]
     assert f"aws s3 cp s3://{bucket}/{run.one(OBJECT).inputs['key']}" in script
     assert f"ARTIFACT_SHA256={tree_digest(app)}" in script
+    assert "dnf install -y nodejs22 nodejs22-npm" in script, "AL2023's current Node.js"
     assert "npm install --omit=dev" in script
     assert "systemctl enable --now tmux-site.service" in script
     unit = files[UNIT]
@@ -109,7 +109,8 @@ def test_user_data_installs_node_fetches_artifact_and_runs_systemd(run: ProgramR
 def test_python_app_gets_a_venv(tmp_path: Path) -> None:
     run = CASE.run(write_python_app(tmp_path / "py"))
     files = cloud_config_files(run.one(INSTANCE).inputs["userData"])
-    assert "python3 -m venv" in files[BOOTSTRAP]
+    assert "dnf install -y python3.12 python3.12-pip" in files[BOOTSTRAP]
+    assert "python3.12 -m venv" in files[BOOTSTRAP], "not AL2023's system Python 3.9"
     assert "ExecStart=/opt/tmux-site/deps/venv/bin/python -u app.py" in files[UNIT]
 
 

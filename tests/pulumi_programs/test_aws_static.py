@@ -117,9 +117,11 @@ def test_url_is_https_distribution_domain(run: ProgramRun) -> None:
 
 def test_region_and_profile_come_from_options(tmp_path: Path) -> None:
     site = CASE.source(tmp_path)
-    provider = CASE.run(site, region="us-east-2", profile=None).one("pulumi:providers:aws")
-    assert provider.inputs["region"] == "us-east-2"
-    assert "profile" not in provider.inputs
+    providers = CASE.run(site, region="us-east-2", profile=None).of_type("pulumi:providers:aws")
+    assert len(providers) == 2, "the main provider and the one for objects"
+    for provider in providers:
+        assert provider.inputs["region"] == "us-east-2"
+        assert "profile" not in provider.inputs
     run = CASE.run(site, region="ap-southeast-1", profile="ops")
-    assert run.one("pulumi:providers:aws").inputs["profile"] == "ops"
+    assert {p.inputs["profile"] for p in run.of_type("pulumi:providers:aws")} == {"ops"}
     assert run.one(COMMAND).inputs["create"].endswith("--profile ops")

@@ -62,3 +62,13 @@ STANDARD_TAG_KEYS: tuple[str, ...] = (
     "CreatedAt",
     "ExpiresAt",
 )
+
+# S3 takes at most 10 tags on an object. Object tags feed no cost report (billing groups by
+# the bucket's tags), so the constant CostCenter, which the bucket carries, is the one left out.
+OBJECT_TAG_KEYS: tuple[str, ...] = tuple(k for k in STANDARD_TAG_KEYS if k != "CostCenter")
+
+
+def object_tags(tags: StandardTags) -> dict[str, str]:
+    """The tags an S3 object carries (10, the most S3 allows on an object)."""
+    everything = tags.as_dict()
+    return {key: everything[key] for key in OBJECT_TAG_KEYS}
