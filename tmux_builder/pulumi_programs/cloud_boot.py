@@ -171,7 +171,8 @@ unzip -q -o "$ARTIFACT" -d "$SITE/app"
 stage installing-dependencies "installing the app's dependencies"
 {install_dependencies(plan.runtime, plan.distro)}
 echo "$ARTIFACT_SHA256" > "$SITE/ARTIFACT_SHA256"
-chown -R {SERVICE_USER}: "$SITE/app" "$SITE/deps" 2>/dev/null || chown -R {SERVICE_USER}: "$SITE/app"
+mkdir -p "$SITE/deps"
+chown -R {SERVICE_USER}: "$SITE/app" "$SITE/deps"
 stage starting-app "starting the app on port {APP_PORT}"
 systemctl stop {STATUS_UNIT} || true
 systemctl daemon-reload
@@ -182,7 +183,8 @@ for second in $(seq 1 {APP_ANSWER_SECONDS}); do
   if [ "$code" != "000" ]; then stage ready "the app answers on port {APP_PORT}"; exit 0; fi
   sleep 1
 done
-failed "the app did not answer on port {APP_PORT} within {APP_ANSWER_SECONDS} s (journalctl -u {SERVICE_NAME})"
+failed "the app did not answer on port {APP_PORT} within {APP_ANSWER_SECONDS} s \
+(journalctl -u {SERVICE_NAME})"
 """
 
 

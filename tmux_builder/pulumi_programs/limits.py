@@ -71,7 +71,7 @@ class TagRule:
             if self.key_pattern is not None and not self.key_pattern.fullmatch(key):
                 found.append(f"tag key {key!r} has characters outside {self.key_pattern.pattern}")
             if self.value_pattern is not None and not self.value_pattern.fullmatch(str(value)):
-                found.append(f"tag {key!r} value {value!r} has characters outside "
+                found.append(f"tag {key!r} value {str(value)[:60]!r} has characters outside "
                              f"{self.value_pattern.pattern}")
             if any(key.lower().startswith(p) for p in self.reserved_key_prefixes):
                 found.append(f"tag key {key!r} uses a reserved prefix")
@@ -100,10 +100,11 @@ class NameRule:
         found = []
         if not self.min_len <= size <= self.max_len:
             found.append(f"{self.field} is {size} {unit} ({self.min_len}-{self.max_len} allowed)")
+        shown = repr(value if len(value) <= 70 else f"{value[:60]}...")
         if self.pattern is not None and not self.pattern.fullmatch(value):
-            found.append(f"{self.field} {value!r} breaks the rule: {self.rule}")
+            found.append(f"{self.field} {shown} breaks the rule: {self.rule}")
         if self.check is not None and (problem := self.check(value)):
-            found.append(f"{self.field} {value!r}: {problem}")
+            found.append(f"{self.field} {shown}: {problem}")
         return found
 
 
@@ -283,8 +284,8 @@ NAME_RULES: dict[str, tuple[NameRule, ...]] = {
                  "Linux host name: no spaces or ~!@#$%^&*()=+_[]{}\\|;:.'\",<>/?, not ending "
                  "in a period or hyphen", f"{AZURE_NAMES_DOC}#microsoftcompute",
                  check=_linux_host_name),
-        NameRule("osProfile.customData", 0, 4 * AZURE_CUSTOM_DATA_MAX_BYTES // 3 + 4,
-                 "base64 of at most 64 KB", AZURE_CUSTOM_DATA_DOC, check=_base64_decoded_size),
+        NameRule("osProfile.customData", 0, 1 << 30, "base64 of at most 64 KB",
+                 AZURE_CUSTOM_DATA_DOC, check=_base64_decoded_size),
     ),
 }
 
