@@ -141,8 +141,10 @@ def worker(
 
 def _register_ops() -> None:
     from tmux_builder.cli_ops import register
+    from tmux_builder.cli_plugins import register as register_plugins
 
     register(app, stacks_app)
+    register_plugins(app)
 
 
 _register_ops()

@@ -99,7 +99,7 @@ def deploy_site(
     """Up the session's stack (every input is checked before the stack is created) and
     record it in the stack index of ``db`` (by default the settings' database)."""
     target = site_target(settings, facts, source_dir)
-    program = build_program(target)
+    program = build_program(target, engine_env=engine.environment())
     tags = target.tags.as_dict()
     result = engine.up(
         facts.stack_name, program, tags={k: tags[k] for k in STACK_TAG_KEYS}, on_event=on_event

@@ -5,7 +5,7 @@ preflight (provider plugin, CLI and credentials), so a bad request creates nothi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from tmux_builder.errors import InvalidInputError
 from tmux_builder.pulumi_programs.aws import aws_dynamic_program, aws_static_program
@@ -61,9 +61,10 @@ def _check_source(target: SiteTarget) -> AppRuntime | None:
     return runtime
 
 
-def build_program(target: SiteTarget) -> Program:
+def build_program(target: SiteTarget, *, engine_env: Mapping[str, str] | None = None) -> Program:
     """The Pulumi program for ``target``; bad input raises an error naming the field before
-    anything is created."""
+    anything is created. ``engine_env`` is the environment the engine will run with (its
+    ``PULUMI_HOME`` and ``PATH`` decide which plugins it loads)."""
     _check_names(target)
     runtime = _check_source(target)
     if target.provider == "local":
@@ -77,7 +78,7 @@ def build_program(target: SiteTarget) -> Program:
         field, hint = _SETTING_HINT[target.provider]
         raise InvalidInputError(f"the {target.provider} target is not configured: {hint}",
                                 field=field)
-    preflight(target.provider, target.site_type, options)
+    preflight(target.provider, target.site_type, options, env=engine_env)
     if target.aws is not None and target.provider == "aws":
         factory = aws_static_program if target.site_type == "static" else aws_dynamic_program
         return factory(target, target.aws)
