@@ -27,6 +27,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from tests.pulumi_programs.cloud_rules import CloudRules, schema_takes_tags
 from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
+from tmux_builder.pulumi_programs.shared import SharedRef, platform_stack_name
 from tmux_builder.pulumi_programs.tags import StandardTags
 from tmux_builder.pulumi_programs.target import SiteTarget
 
@@ -42,6 +43,18 @@ DEFAULT_SUBNETS = {"eu-west-1a": "subnet-0aaaaaaaaaaaaaaa1",
                    "eu-west-1b": "subnet-0bbbbbbbbbbbbbbb2",
                    "eu-west-1c": "subnet-0ccccccccccccccc3"}
 ZONES_OFFERING = ("eu-west-1b", "eu-west-1c")
+PLATFORM_GROUP = "tmux-platform-westeurope-rg"
+PLATFORM_PROFILE = "tmux-platform-fd-westeurope-0"
+_PROFILE_ID = (f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{PLATFORM_GROUP}/providers/"
+               f"Microsoft.Cdn/profiles/{PLATFORM_PROFILE}")
+# What a session's StackReference reads from its platform stack.
+PLATFORM_OUTPUTS: dict[str, Any] = {
+    "resource_group": PLATFORM_GROUP,
+    "front_door_profiles": [{"name": PLATFORM_PROFILE, "id": _PROFILE_ID,
+                             "rule_set_id": f"{_PROFILE_ID}/ruleSets/cachecontrol"}],
+    "vpc_id": "vpc-0fedcba9876543210",
+    "subnet_ids": ["subnet-0ddddddddddddddd4", "subnet-0eeeeeeeeeeeeeee5"],
+}
 
 # Which input is a resource's own name, for the azure-native types the programs use.
 _AZURE_OWN_NAME = {
@@ -54,6 +67,8 @@ _AZURE_OWN_NAME = {
     "cdn:AFDOriginGroup": "originGroupName",
     "cdn:AFDOrigin": "originName",
     "cdn:Route": "routeName",
+    "cdn:RuleSet": "ruleSetName",
+    "cdn:Rule": "ruleName",
     "network:VirtualNetwork": "virtualNetworkName",
     "network:Subnet": "subnetName",
     "network:NetworkSecurityGroup": "networkSecurityGroupName",
@@ -90,7 +105,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                  stack_outputs: dict[str, Any] | None = None) -> None:
         self.region = region
         self.default_vpc = default_vpc
-        self.stack_outputs = stack_outputs or {}
+        self.stack_outputs = PLATFORM_OUTPUTS if stack_outputs is None else stack_outputs
         self.resources: list[Registered] = []
         self.calls: list[MockCallArgs] = []
 
@@ -262,6 +277,20 @@ def _ensure_event_loop() -> None:
         asyncio.set_event_loop(asyncio.new_event_loop())
 
 
+def _abandon_failed_run() -> None:
+    """A failed program leaves registrations running on the loop and its first error in the
+    RPC manager; cancel and forget them so the next run starts clean."""
+    loop = asyncio.get_event_loop_policy().get_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    with settings.SETTINGS.lock:
+        settings.SETTINGS.outputs.clear()
+    settings._get_rpc_manager().clear()
+
+
 def run_program(program: Callable[[], None], region: str = "eu-west-1", *,
                 default_vpc: bool = True,
                 stack_outputs: dict[str, Any] | None = None) -> ProgramRun:
@@ -278,6 +307,9 @@ def run_program(program: Callable[[], None], region: str = "eu-west-1", *,
     try:
         _sync_await(run_pulumi_func(program))
         monitor.rules.finish()
+    except BaseException:
+        _abandon_failed_run()
+        raise
     finally:
         settings.SETTINGS.callbacks = None
         _CallbackServicer._servicers.remove(servicer)
@@ -374,9 +406,12 @@ class SiteCase:
 
 
 def make_target(source: Path, provider: str, site_type: str, **tag_overrides: str) -> SiteTarget:
+    """A session target; cloud sessions use their region's platform stack (shard 0)."""
     tags = session_tags(provider, site_type, **tag_overrides)
+    region = "westeurope" if provider == "azure" else "eu-west-1"
+    shared = SharedRef(platform_stack_name(provider, region)) if provider != "local" else None
     return SiteTarget(stack_name=f"tmux-{provider}-{site_type}", provider=provider,
-                      site_type=site_type, source_dir=source, tags=tags)
+                      site_type=site_type, source_dir=source, tags=tags, shared=shared)
 
 
 def unsecret(value: Any) -> tuple[Any, bool]:

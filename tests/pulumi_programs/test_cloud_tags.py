@@ -95,7 +95,7 @@ def missing_tags(run: ProgramRun, expected: dict[str, str]) -> list[str]:
 def test_every_taggable_resource_has_all_standard_tags(key: str, tmp_path: Path) -> None:
     run = _run(key, tmp_path)
     assert missing_tags(run, _expected(run, key)) == []
-    assert len(effective_tags(run)) >= 4, "the walk must actually see taggable resources"
+    assert len(effective_tags(run)) >= 3, "the walk must actually see taggable resources"
 
 
 @pytest.mark.parametrize("key", sorted(CASES))

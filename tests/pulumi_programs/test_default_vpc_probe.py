@@ -39,7 +39,7 @@ def test_boto3_asks_ec2_for_the_default_vpc(body: str, exists: bool, tmp_path: P
 
 
 def test_an_ec2_error_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    denied = (f'<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>not '
+    denied = ('<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>not '
               "allowed</Message></Error></Errors><RequestID>r3</RequestID></Response>")
     recorded = Recorded(lambda _a, _b: (403, {"Content-Type": "text/xml"}, denied.encode()))
     with aws_endpoint(recorded) as url:

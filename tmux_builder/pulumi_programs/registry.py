@@ -9,11 +9,15 @@ from collections.abc import Callable, Mapping
 
 from tmux_builder.errors import InvalidInputError
 from tmux_builder.pulumi_programs.aws import aws_dynamic_program, aws_static_program
+from tmux_builder.pulumi_programs.aws.shared_vpc import shared_vpc_program
 from tmux_builder.pulumi_programs.azure import azure_dynamic_program, azure_static_program
+from tmux_builder.pulumi_programs.azure.front_door_shared import front_door_platform_program
+from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
 from tmux_builder.pulumi_programs.local.runtime import AppRuntime, detect_runtime
 from tmux_builder.pulumi_programs.local_dynamic import local_dynamic_program
 from tmux_builder.pulumi_programs.local_static import local_static_program
 from tmux_builder.pulumi_programs.preflight import preflight
+from tmux_builder.pulumi_programs.tags import StandardTags
 from tmux_builder.pulumi_programs.target import SiteTarget
 
 PROVIDERS = ("local", "aws", "azure")
@@ -85,3 +89,20 @@ def build_program(target: SiteTarget, *, engine_env: Mapping[str, str] | None = 
     assert target.azure is not None
     factory_az = azure_static_program if target.site_type == "static" else azure_dynamic_program
     return factory_az(target, target.azure)
+
+
+def needs_platform_stack(provider: str, site_type: str,
+                         options: AwsOptions | AzureOptions | None) -> bool:
+    """Whether a session of this target uses its region's shared platform stack."""
+    if provider == "azure":
+        return site_type == "static"
+    return (provider == "aws" and site_type == "dynamic" and isinstance(options, AwsOptions)
+            and options.shared_vpc and not options.subnet_id and not options.vpc_id)
+
+
+def build_platform_program(options: AwsOptions | AzureOptions, tags: StandardTags,
+                           shards: int = 1) -> Program:
+    """The program of a region's platform stack: Front Door shards (azure) or the VPC (aws)."""
+    if isinstance(options, AzureOptions):
+        return front_door_platform_program(options, tags, max(shards, 1))
+    return shared_vpc_program(options, tags)

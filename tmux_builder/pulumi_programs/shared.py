@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 import pulumi
 
+from tmux_builder.pulumi_programs.tags import StandardTags
+
 PLATFORM_PREFIX = "platform-"
 PLATFORM_OWNER = "platform"
+SHARED_SITE_TYPE = "shared"
 _REGION = re.compile(r"^[a-z0-9-]+$")
 
 
@@ -36,3 +40,13 @@ def stack_reference(ref: SharedRef) -> pulumi.StackReference:
     """The platform stack in this program's own organization and project."""
     qualified = f"{pulumi.get_organization()}/{pulumi.get_project()}/{ref.stack_name}"
     return pulumi.StackReference("platform", stack_name=qualified)
+
+
+def platform_tags(provider: str, region: str, environment: str,
+                  created_at: datetime) -> StandardTags:
+    """The standard tags of a platform stack: owned by ``platform`` (so the cost report
+    shows it as its own group), its stack name as session and execution, no expiry."""
+    name = platform_stack_name(provider, region)
+    return StandardTags(user_guid=PLATFORM_OWNER, session_id=name, execution_id=name,
+                        site_type=SHARED_SITE_TYPE, host_provider=provider,
+                        environment=environment, created_at=created_at, expires_at=None)
