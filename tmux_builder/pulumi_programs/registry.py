@@ -65,24 +65,35 @@ def _check_source(target: SiteTarget) -> AppRuntime | None:
     return runtime
 
 
-def build_program(target: SiteTarget, *, engine_env: Mapping[str, str] | None = None) -> Program:
-    """The Pulumi program for ``target``; bad input raises an error naming the field before
-    anything is created. ``engine_env`` is the environment the engine will run with (its
-    ``PULUMI_HOME`` and ``PATH`` decide which plugins it loads)."""
+def check_target(target: SiteTarget, *,
+                 engine_env: Mapping[str, str] | None = None) -> AppRuntime | None:
+    """Every check that comes before anything is created: names, the source folder, the
+    target's settings and, for a cloud, the preflight. ``engine_env`` is the environment the
+    engine will run with (its ``PULUMI_HOME`` and ``PATH`` decide which plugins it loads)."""
     _check_names(target)
     runtime = _check_source(target)
     if target.provider == "local":
         if target.local is None:
             raise InvalidInputError("the local target needs its local paths", field="local")
-        if runtime is not None and target.site_type == "dynamic":
-            return local_dynamic_program(target, target.local, runtime)
-        return local_static_program(target, target.local)
+        return runtime
     options = target.aws if target.provider == "aws" else target.azure
     if options is None:
         field, hint = _SETTING_HINT[target.provider]
         raise InvalidInputError(f"the {target.provider} target is not configured: {hint}",
                                 field=field)
     preflight(target.provider, target.site_type, options, env=engine_env)
+    return runtime
+
+
+def build_program(target: SiteTarget, *, engine_env: Mapping[str, str] | None = None) -> Program:
+    """The Pulumi program for ``target``, after ``check_target``: bad input raises an error
+    naming the field before anything is created."""
+    runtime = check_target(target, engine_env=engine_env)
+    if target.provider == "local":
+        assert target.local is not None
+        if runtime is not None and target.site_type == "dynamic":
+            return local_dynamic_program(target, target.local, runtime)
+        return local_static_program(target, target.local)
     if target.aws is not None and target.provider == "aws":
         factory = aws_static_program if target.site_type == "static" else aws_dynamic_program
         return factory(target, target.aws)
