@@ -108,10 +108,10 @@ def systemd_unit(runtime: AppRuntime) -> str:
     ])
 
 
-def status_server() -> str:
+def status_server(status_dir: str = f"{SITE_DIR}/status", port: int = APP_PORT) -> str:
     """The boot status server (standard library only; every image has a python3)."""
     return f"""import http.server, json, pathlib
-S = pathlib.Path("{SITE_DIR}/status")
+S = pathlib.Path("{status_dir}")
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         stage = (S / "stage").read_text().strip() if (S / "stage").exists() else "starting"
@@ -128,7 +128,7 @@ class H(http.server.BaseHTTPRequestHandler):
     do_HEAD = do_GET
     def log_message(self, *args):
         pass
-http.server.ThreadingHTTPServer(("0.0.0.0", {APP_PORT}), H).serve_forever()
+http.server.ThreadingHTTPServer(("0.0.0.0", {port}), H).serve_forever()
 """
 
 
