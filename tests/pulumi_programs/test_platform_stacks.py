@@ -40,7 +40,7 @@ def assert_platform_tags(run: ProgramRun, provider: str, region: str) -> None:
 
 def test_front_door_shards_with_cache_rules() -> None:
     run = azure_platform(shards=2)
-    profiles = run.of_type("azure-native:cdn:Profile")
+    profiles = sorted(run.of_type("azure-native:cdn:Profile"), key=lambda p: p.name)
     assert [p.inputs["profileName"] for p in profiles] == [
         "tmux-platform-fd-westeurope-0", "tmux-platform-fd-westeurope-1"]
     assert {p.inputs["sku"]["name"] for p in profiles} == {"Standard_AzureFrontDoor"}
