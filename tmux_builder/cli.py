@@ -140,10 +140,11 @@ def worker(
 
 
 def _register_ops() -> None:
-    from tmux_builder import cli_ops, cli_users
+    from tmux_builder import cli_ops, cli_plugins, cli_users
 
     cli_ops.register(app, stacks_app)
     cli_users.register(app)
+    cli_plugins.register(app)
 
 
 _register_ops()

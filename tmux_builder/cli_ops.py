@@ -118,6 +118,8 @@ def cost(
     chart: Annotated[Path | None, typer.Option(help="Also write a PNG bar chart here.")] = None,
     history: Annotated[bool, typer.Option(
         help="Show the stored reports (cost over time) instead of a new one.")] = False,
+    refresh: Annotated[bool, typer.Option(
+        help="Ask the billing APIs now instead of using cached actual costs.")] = False,
 ) -> None:
     """Estimated (and, with credentials, actual) cost of every stack, grouped by tag."""
     from tmux_builder.platform.ops.costs.report import cost_report, cost_snapshots
@@ -136,7 +138,8 @@ def cost(
             print_rows(flat, columns)
         return
     with domain_errors():
-        report = cost_report(_db(), get_settings(), _engine(), by or ["UserGUID"])
+        report = cost_report(_db(), get_settings(), _engine(), by or ["UserGUID"],
+                             refresh_actual=refresh)
     if chart is not None:
         from tmux_builder.platform.ops.costs.chart import render_chart
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,7 @@ from typing import Any
 import grpc
 import pulumi
 import yaml
-from pulumi.runtime import settings
+from pulumi.runtime import rpc, settings
 from pulumi.runtime._callbacks import _CallbackServicer
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.proto import callback_pb2, callback_pb2_grpc, resource_pb2
@@ -26,8 +25,9 @@ from pulumi.runtime.rpc import _special_sig_key as SECRET_SIG_KEY
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from tmux_builder.pulumi_programs.azure.tagging import resource_class
+from tests.pulumi_programs.cloud_rules import CloudRules, schema_takes_tags
 from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
+from tmux_builder.pulumi_programs.shared import SharedRef, platform_stack_name
 from tmux_builder.pulumi_programs.tags import StandardTags
 from tmux_builder.pulumi_programs.target import SiteTarget
 
@@ -38,6 +38,23 @@ PUBLIC_IP = "20.50.60.70"
 SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
 SAS_TOKEN = "sv=2022-11-02&sr=b&sp=r&spr=https&sig=mocksig"
 SESSION_CREATED = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+DEFAULT_VPC = "vpc-0a1b2c3d4e5f60718"
+DEFAULT_SUBNETS = {"eu-west-1a": "subnet-0aaaaaaaaaaaaaaa1",
+                   "eu-west-1b": "subnet-0bbbbbbbbbbbbbbb2",
+                   "eu-west-1c": "subnet-0ccccccccccccccc3"}
+ZONES_OFFERING = ("eu-west-1b", "eu-west-1c")
+PLATFORM_GROUP = "tmux-platform-westeurope-rg"
+PLATFORM_PROFILE = "tmux-platform-fd-westeurope-0"
+_PROFILE_ID = (f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{PLATFORM_GROUP}/providers/"
+               f"Microsoft.Cdn/profiles/{PLATFORM_PROFILE}")
+# What a session's StackReference reads from its platform stack.
+PLATFORM_OUTPUTS: dict[str, Any] = {
+    "resource_group": PLATFORM_GROUP,
+    "front_door_profiles": [{"name": PLATFORM_PROFILE, "id": _PROFILE_ID,
+                             "rule_set_id": f"{_PROFILE_ID}/ruleSets/cachecontrol"}],
+    "vpc_id": "vpc-0fedcba9876543210",
+    "subnet_ids": ["subnet-0ddddddddddddddd4", "subnet-0eeeeeeeeeeeeeee5"],
+}
 
 # Which input is a resource's own name, for the azure-native types the programs use.
 _AZURE_OWN_NAME = {
@@ -50,6 +67,8 @@ _AZURE_OWN_NAME = {
     "cdn:AFDOriginGroup": "originGroupName",
     "cdn:AFDOrigin": "originName",
     "cdn:Route": "routeName",
+    "cdn:RuleSet": "ruleSetName",
+    "cdn:Rule": "ruleName",
     "network:VirtualNetwork": "virtualNetworkName",
     "network:Subnet": "subnetName",
     "network:NetworkSecurityGroup": "networkSecurityGroupName",
@@ -72,9 +91,21 @@ def _short(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def architectures(instance_type: str) -> list[str]:
+    """Graviton families carry a ``g`` after the generation digit (t4g, m7g, c6gn)."""
+    family = instance_type.split(".", 1)[0]
+    return ["arm64"] if "g" in family.lstrip("abcdefhijklmnopqrstuvwxyz")[1:2] else ["x86_64"]
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
-    def __init__(self, region: str = "eu-west-1") -> None:
+    """``default_vpc`` False answers as a region without a default VPC does; ``stack_outputs``
+    are what a ``StackReference`` reads."""
+
+    def __init__(self, region: str = "eu-west-1", *, default_vpc: bool = True,
+                 stack_outputs: dict[str, Any] | None = None) -> None:
         self.region = region
+        self.default_vpc = default_vpc
+        self.stack_outputs = PLATFORM_OUTPUTS if stack_outputs is None else stack_outputs
         self.resources: list[Registered] = []
         self.calls: list[MockCallArgs] = []
 
@@ -86,6 +117,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return resource_id, {**inputs, **extra}
 
     def _outputs(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if typ == "pulumi:pulumi:StackReference":
+            return inputs["name"], {"outputs": self.stack_outputs, "secretOutputNames": []}
         if typ.startswith("azure-native:"):
             return self._azure_outputs(typ, name, inputs)
         if typ == "aws:s3/bucket:Bucket":
@@ -96,6 +129,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             dist_id = f"E{_short(name).upper()}"
             return dist_id, {"arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/{dist_id}",
                              "domainName": f"d{_short(name)}.cloudfront.net"}
+        if typ == "aws:cloudfront/function:Function":
+            return inputs["name"], {"arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:function/"
+                                           f"{inputs['name']}"}
         if typ == "aws:ec2/instance:Instance":
             return f"i-{_short(name)}", {"publicDns": PUBLIC_DNS, "publicIp": "203.0.113.10"}
         if typ.startswith("aws:iam/"):
@@ -139,9 +175,35 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
                     "userId": "AIDAMOCK", "id": ACCOUNT_ID}
+        if args.token.startswith("aws:ec2/"):
+            return self._ec2_call(args.token.rsplit(":", 1)[-1], args.args)
         if args.token == "azure-native:storage:listStorageAccountServiceSAS":
             return {"serviceSasToken": SAS_TOKEN}
         raise NotImplementedError(f"no mock for invoke {args.token}")
+
+
+    def _ec2_call(self, function: str, args: dict[str, Any]) -> dict[str, Any]:
+        filters = {f["name"]: list(f["values"]) for f in args.get("filters") or []}
+        if function == "getInstanceType":
+            return {"instanceType": args["instanceType"], "id": args["instanceType"],
+                    "supportedArchitectures": architectures(args["instanceType"])}
+        if function == "getInstanceTypeOfferings":
+            return {"id": self.region, "instanceTypes": filters.get("instance-type", []),
+                    "locations": list(ZONES_OFFERING),
+                    "locationTypes": ["availability-zone"] * len(ZONES_OFFERING)}
+        if function == "getVpc":
+            if not self.default_vpc:
+                raise Exception("no matching EC2 VPC found")
+            return {"id": DEFAULT_VPC, "default": True, "cidrBlock": "172.31.0.0/16"}
+        if function == "getSubnets":
+            zones = set(filters.get("availability-zone", DEFAULT_SUBNETS))
+            ids = [subnet for zone, subnet in DEFAULT_SUBNETS.items() if zone in zones]
+            return {"id": self.region, "ids": ids if filters.get("vpc-id") == [DEFAULT_VPC]
+                    else [], "filters": args.get("filters")}
+        if function == "getSubnet":
+            return {"id": args["id"], "vpcId": "vpc-0123456789abcdef0",
+                    "availabilityZone": "eu-west-1a"}
+        raise NotImplementedError(f"no mock for ec2 invoke {function}")
 
 
 class TransformingMonitor(MockMonitor):
@@ -152,6 +214,7 @@ class TransformingMonitor(MockMonitor):
         super().__init__(mocks)
         self.transforms: list[callback_pb2.Callback] = []
         self._channels: dict[str, grpc.Channel] = {}
+        self.rules = CloudRules()
 
     def RegisterStackTransform(self, callback: callback_pb2.Callback) -> None:
         self.transforms.append(callback)
@@ -170,7 +233,18 @@ class TransformingMonitor(MockMonitor):
                     token=callback.token, request=transform_request.SerializeToString()))
             result = resource_pb2.TransformResponse.FromString(reply.response)
             request.object.CopyFrom(result.properties)
+        if request.type != "pulumi:pulumi:Stack":
+            self._check_limits(request)
         return super().RegisterResource(request)
+
+    def _check_limits(self, request: Any) -> None:
+        _ensure_event_loop()
+        dependencies = set(request.dependencies)
+        for deps in request.propertyDependencies.values():
+            dependencies.update(deps.urns)
+        self.rules.observe(self.make_urn(request.parent, request.type, request.name),
+                           request.type, request.name, rpc.deserialize_properties(request.object),
+                           request.provider, dependencies)
 
     def close(self) -> None:
         for channel in self._channels.values():
@@ -203,19 +277,39 @@ def _ensure_event_loop() -> None:
         asyncio.set_event_loop(asyncio.new_event_loop())
 
 
-def run_program(program: Callable[[], None], region: str = "eu-west-1") -> ProgramRun:
+def _abandon_failed_run() -> None:
+    """A failed program leaves registrations running on the loop and its first error in the
+    RPC manager; cancel and forget them so the next run starts clean."""
+    loop = asyncio.get_event_loop_policy().get_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    with settings.SETTINGS.lock:
+        settings.SETTINGS.outputs.clear()
+    settings._get_rpc_manager().clear()
+
+
+def run_program(program: Callable[[], None], region: str = "eu-west-1", *,
+                default_vpc: bool = True,
+                stack_outputs: dict[str, Any] | None = None) -> ProgramRun:
     """Run an inline program against fresh mocks (nothing shared with a previous run)."""
     _ensure_event_loop()
-    mocks = RecordingMocks(region)
+    mocks = RecordingMocks(region, default_vpc=default_vpc, stack_outputs=stack_outputs)
     monitor = TransformingMonitor(mocks)
     settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project="tmux-builder", stack="test", preview=False,
-                             monitor=monitor)
+                             monitor=monitor, organization="organization")
     servicer = _CallbackServicer(monitor)  # type: ignore[arg-type]
     _sync_await(servicer.serve())
     settings.SETTINGS.callbacks = servicer
     try:
         _sync_await(run_pulumi_func(program))
+        monitor.rules.finish()
+    except BaseException:
+        _abandon_failed_run()
+        raise
     finally:
         settings.SETTINGS.callbacks = None
         _CallbackServicer._servicers.remove(servicer)
@@ -236,14 +330,7 @@ def tags_dict(value: Any) -> dict[str, str]:
     return json.loads(value) if isinstance(value, str) else dict(value or {})
 
 
-def args_accept_tags(typ: str) -> bool:
-    """Independent of the transform's own check: the type's generated ``<Type>Args`` class
-    has a ``tags`` property (so the schema says the resource takes tags)."""
-    cls = resource_class(typ)
-    if cls is None:
-        return False
-    args_class = getattr(sys.modules[cls.__module__], f"{cls.__name__}Args", None)
-    return isinstance(getattr(args_class, "tags", None), property)
+args_accept_tags = schema_takes_tags
 
 
 # --- fixtures: sessions, options and source trees ---------------------------------------
@@ -319,9 +406,12 @@ class SiteCase:
 
 
 def make_target(source: Path, provider: str, site_type: str, **tag_overrides: str) -> SiteTarget:
+    """A session target; cloud sessions use their region's platform stack (shard 0)."""
     tags = session_tags(provider, site_type, **tag_overrides)
+    region = "westeurope" if provider == "azure" else "eu-west-1"
+    shared = SharedRef(platform_stack_name(provider, region)) if provider != "local" else None
     return SiteTarget(stack_name=f"tmux-{provider}-{site_type}", provider=provider,
-                      site_type=site_type, source_dir=source, tags=tags)
+                      site_type=site_type, source_dir=source, tags=tags, shared=shared)
 
 
 def unsecret(value: Any) -> tuple[Any, bool]:

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from tests.pulumi_programs.mocks import (
     AMI_ID,
+    DEFAULT_SUBNETS,
+    DEFAULT_VPC,
+    PLATFORM_OUTPUTS,
     PUBLIC_DNS,
+    ZONES_OFFERING,
     ProgramRun,
     SiteCase,
     aws_options,
     cloud_config_files,
     make_target,
+    run_program,
     write_node_app,
     write_python_app,
 )
@@ -92,12 +98,12 @@ def test_user_data_installs_node_fetches_artifact_and_runs_systemd(run: ProgramR
     assert instance["userDataReplaceOnChange"] is True
     assert instance["metadataOptions"]["httpTokens"] == "required"
     document = instance["userData"]
-    assert "- nodejs\n- npm\n" in document
     files = cloud_config_files(document)
     bucket = run.one("aws:s3/bucket:Bucket").inputs["bucket"]
     script = files[BOOTSTRAP]
     assert f"aws s3 cp s3://{bucket}/{run.one(OBJECT).inputs['key']}" in script
     assert f"ARTIFACT_SHA256={tree_digest(app)}" in script
+    assert "dnf install -y nodejs22 nodejs22-npm" in script, "AL2023's current Node.js"
     assert "npm install --omit=dev" in script
     assert "systemctl enable --now tmux-site.service" in script
     unit = files[UNIT]
@@ -109,7 +115,8 @@ def test_user_data_installs_node_fetches_artifact_and_runs_systemd(run: ProgramR
 def test_python_app_gets_a_venv(tmp_path: Path) -> None:
     run = CASE.run(write_python_app(tmp_path / "py"))
     files = cloud_config_files(run.one(INSTANCE).inputs["userData"])
-    assert "python3 -m venv" in files[BOOTSTRAP]
+    assert "dnf install -y python3.12 python3.12-pip" in files[BOOTSTRAP]
+    assert "python3.12 -m venv" in files[BOOTSTRAP], "not AL2023's system Python 3.9"
     assert "ExecStart=/opt/tmux-site/deps/venv/bin/python -u app.py" in files[UNIT]
 
 
@@ -130,3 +137,70 @@ def test_source_without_runtime_is_rejected_before_any_resource(tmp_path: Path) 
     with pytest.raises(InvalidInputError) as caught:
         aws_dynamic_program(make_target(tmp_path, "aws", "dynamic"), aws_options())
     assert caught.value.field == "source_dir"
+
+
+def test_default_vpc_only_when_nothing_is_configured(run: ProgramRun) -> None:
+    tokens = [c.token.rsplit(":", 1)[-1] for c in run.calls]
+    assert "getVpc" in tokens
+    offers = next(c for c in run.calls if c.token.endswith("getInstanceTypeOfferings"))
+    assert offers.args["filters"][0]["values"] == ["t3.micro"]
+    subnets = next(c for c in run.calls if c.token.endswith(":getSubnets"))
+    filters = {f["name"]: f["values"] for f in subnets.args["filters"]}
+    assert filters["vpc-id"] == [DEFAULT_VPC]
+    assert filters["default-for-az"] == ["true"]
+    assert filters["availability-zone"] == list(ZONES_OFFERING), "only zones offering t3.micro"
+    assert run.one(INSTANCE).inputs["subnetId"] == DEFAULT_SUBNETS[ZONES_OFFERING[0]]
+    assert run.one("aws:ec2/securityGroup:SecurityGroup").inputs["vpcId"] == DEFAULT_VPC
+
+
+def test_configured_subnet_is_used_without_looking_for_a_default_vpc(tmp_path: Path) -> None:
+    run = CASE.run(CASE.source(tmp_path), subnet_id="subnet-0123456789abcdef0")
+    assert "getVpc" not in [c.token.rsplit(":", 1)[-1] for c in run.calls]
+    assert run.one(INSTANCE).inputs["subnetId"] == "subnet-0123456789abcdef0"
+    assert run.one("aws:ec2/securityGroup:SecurityGroup").inputs["vpcId"] == (
+        "vpc-0123456789abcdef0"), "the subnet's own VPC"
+
+
+def test_configured_vpc_uses_its_public_subnets(tmp_path: Path) -> None:
+    expected = re.escape("has no public subnet in a zone offering t3.micro")
+    with pytest.raises(Exception, match=expected):
+        CASE.run(CASE.source(tmp_path), vpc_id="vpc-0123456789abcdef0")
+
+
+def test_shared_platform_vpc_comes_from_the_stack_reference(tmp_path: Path) -> None:
+    run = CASE.run(CASE.source(tmp_path), shared_vpc=True)
+    (reference,) = run.of_type("pulumi:pulumi:StackReference")
+    assert reference.inputs["name"] == "organization/tmux-builder/platform-aws-eu-west-1"
+    assert run.one(INSTANCE).inputs["subnetId"] == PLATFORM_OUTPUTS["subnet_ids"][0]
+    assert "getVpc" not in [c.token.rsplit(":", 1)[-1] for c in run.calls]
+
+
+def test_a_region_without_default_vpc_fails_the_program(tmp_path: Path) -> None:
+    target = make_target(CASE.source(tmp_path), "aws", "dynamic")
+    with pytest.raises(Exception, match="no matching EC2 VPC found"):
+        run_program(aws_dynamic_program(target, aws_options()), default_vpc=False)
+
+
+@pytest.mark.parametrize(("instance_type", "arch"), [("t3.micro", "x86_64"),
+                                                      ("t4g.small", "arm64"),
+                                                      ("m7g.medium", "arm64")])
+def test_ami_parameter_follows_the_instance_architecture(tmp_path: Path, instance_type: str,
+                                                         arch: str) -> None:
+    run = CASE.run(CASE.source(tmp_path), instance_type=instance_type)
+    (lookup,) = [c for c in run.calls if c.token == "aws:ssm/getParameter:getParameter"]
+    assert lookup.args["name"] == (
+        f"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}")
+    kind = next(c for c in run.calls if c.token.endswith("getInstanceType"))
+    assert kind.args["instanceType"] == instance_type
+
+
+def test_boot_script_reports_its_stages_on_port_80(run: ProgramRun) -> None:
+    files = cloud_config_files(run.one(INSTANCE).inputs["userData"])
+    script = files[BOOTSTRAP]
+    stages = re.findall(r"^stage ([a-z-]+) ", script, flags=re.M)
+    assert stages == ["starting", "installing-runtime", "fetching-artifact",
+                      "installing-dependencies", "starting-app"]
+    assert 'stage ready "the app answers on port 80"' in script
+    assert "systemd-run --unit=tmux-site-boot" in script
+    assert "trap 'failed" in script
+    assert "X-Tmux-Builder-Boot" in files["/opt/tmux-site/boot_status.py"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -117,9 +119,40 @@ def test_url_is_https_distribution_domain(run: ProgramRun) -> None:
 
 def test_region_and_profile_come_from_options(tmp_path: Path) -> None:
     site = CASE.source(tmp_path)
-    provider = CASE.run(site, region="us-east-2", profile=None).one("pulumi:providers:aws")
-    assert provider.inputs["region"] == "us-east-2"
-    assert "profile" not in provider.inputs
+    providers = CASE.run(site, region="us-east-2", profile=None).of_type("pulumi:providers:aws")
+    assert len(providers) == 2, "the main provider and the one for objects"
+    for provider in providers:
+        assert provider.inputs["region"] == "us-east-2"
+        assert "profile" not in provider.inputs
     run = CASE.run(site, region="ap-southeast-1", profile="ops")
-    assert run.one("pulumi:providers:aws").inputs["profile"] == "ops"
+    assert {p.inputs["profile"] for p in run.of_type("pulumi:providers:aws")} == {"ops"}
     assert run.one(COMMAND).inputs["create"].endswith("--profile ops")
+
+
+def test_folder_urls_are_rewritten_to_their_index_at_the_edge(run: ProgramRun) -> None:
+    """The viewer-request function, run by node: /about/ and /about -> /about/index.html."""
+    function = run.one("aws:cloudfront/function:Function").inputs
+    assert function["runtime"] == "cloudfront-js-2.0" and function["publish"] is True
+    behavior = run.one(DISTRIBUTION).inputs["defaultCacheBehavior"]
+    (association,) = behavior["functionAssociations"]
+    assert association["eventType"] == "viewer-request"
+    assert association["functionArn"].endswith(f"function/{function['name']}")
+    uris = ["/", "/about/", "/about", "/css/site.css", "/a.b/c", "/docs/v1.2/"]
+    script = (function["code"] + "\nconsole.log(JSON.stringify(" + json.dumps(uris) +
+              ".map(u => handler({request: {uri: u}}).uri)));")
+    node = shutil.which("node")
+    assert node, "node is installed by make setup"
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True,
+                         timeout=30)
+    assert json.loads(out.stdout) == ["/index.html", "/about/index.html", "/about/index.html",
+                                      "/css/site.css", "/a.b/c/index.html",
+                                      "/docs/v1.2/index.html"]
+
+
+def test_uploads_carry_cache_control(run: ProgramRun) -> None:
+    objects = {o.inputs["key"]: o.inputs for o in run.of_type(OBJECT)}
+    assert objects["index.html"]["cacheControl"] == "no-cache"
+    assert objects["404.html"]["cacheControl"] == "no-cache"
+    assert objects["css/site.css"]["cacheControl"] == "public, max-age=3600"
+    assert objects["logo.png"]["cacheControl"] == "public, max-age=3600"
+

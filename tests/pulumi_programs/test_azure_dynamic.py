@@ -99,9 +99,10 @@ def test_cloud_init_installs_runtime_fetches_artifact_and_starts_app(run: Progra
     profile, secret = _os_profile(run)
     assert secret, "custom data carries a SAS and must be a secret"
     document = base64.b64decode(profile["customData"]).decode()
-    assert "- python3-venv\n" in document
     files = cloud_config_files(document)
     script = files["/opt/tmux-site/bootstrap.sh"]
+    assert "apt-get install -y python3-venv" in script
+    assert "python3 -m venv" in script
     account = run.of_type("azure-native:storage:StorageAccount")[0].inputs["accountName"]
     key = run.one("azure-native:storage:Blob").inputs["blobName"]
     assert f"https://{account}.blob.core.windows.net/artifacts/{key}?{SAS_TOKEN}" in script
@@ -131,6 +132,8 @@ def test_new_code_changes_custom_data(run: ProgramRun) -> None:
 def test_node_app_and_url(tmp_path: Path) -> None:
     run = CASE.run(write_node_app(tmp_path / "node"))
     profile, _ = _os_profile(run)
-    document = base64.b64decode(profile["customData"]).decode()
-    assert "- nodejs\n- npm\n" in document
+    script = cloud_config_files(base64.b64decode(profile["customData"]).decode())[
+        "/opt/tmux-site/bootstrap.sh"]
+    assert "https://deb.nodesource.com/node_22.x nodistro main" in script
+    assert "apt-get install -y nodejs" in script
     assert run.outputs["url"] == f"http://{PUBLIC_IP}"

@@ -5,17 +5,24 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import shlex
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.pulumi_programs.mocks import (
+    PLATFORM_GROUP,
+    PLATFORM_PROFILE,
     SUBSCRIPTION,
     ProgramRun,
     SiteCase,
     azure_options,
+    make_target,
     write_static_site,
 )
+from tmux_builder.errors import InvalidInputError
 from tmux_builder.pulumi_programs.azure import azure_static_program
 from tmux_builder.pulumi_programs.local.files import tree_digest
 
@@ -67,19 +74,21 @@ def test_one_blob_per_file_in_web_container(run: ProgramRun) -> None:
         assert inputs["contentMd5"] == digest
 
 
-def test_front_door_standard_not_cdn_classic(run: ProgramRun) -> None:
-    profile = run.one("azure-native:cdn:Profile").inputs
-    assert profile["sku"] == {"name": "Standard_AzureFrontDoor"}
-    assert profile["location"] == "global"
-    assert not run.of_type("azure-native:cdn:Endpoint")
-    assert not run.of_type("azure-native:cdn:Origin")
+def test_session_adds_its_endpoint_to_the_shared_profile(run: ProgramRun) -> None:
+    assert not run.of_type("azure-native:cdn:Profile"), "the profile is the platform's"
+    assert not run.of_type("azure-native:cdn:Endpoint"), "not Azure CDN classic"
+    (reference,) = run.of_type("pulumi:pulumi:StackReference")
+    assert reference.inputs["name"] == "organization/tmux-builder/platform-azure-westeurope"
     endpoint = run.one("azure-native:cdn:AFDEndpoint").inputs
     assert len(endpoint["endpointName"]) <= 50
+    assert (endpoint["profileName"], endpoint["resourceGroupName"]) == (
+        PLATFORM_PROFILE, PLATFORM_GROUP)
     account_name = run.one(ACCOUNT).inputs["accountName"]
     origin = run.one("azure-native:cdn:AFDOrigin").inputs
     assert origin["hostName"] == f"{account_name}.z6.web.core.windows.net"
     assert origin["originHostHeader"] == origin["hostName"]
     group = run.one("azure-native:cdn:AFDOriginGroup")
+    assert group.inputs["originGroupName"] == endpoint["endpointName"], "unique in the profile"
     assert origin["originGroupName"] == group.inputs["originGroupName"]
     route = run.one("azure-native:cdn:Route").inputs
     assert route["originGroup"]["id"].endswith(f"/{group.inputs['originGroupName']}")
@@ -89,18 +98,37 @@ def test_front_door_standard_not_cdn_classic(run: ProgramRun) -> None:
     assert route["patternsToMatch"] == ["/*"]
 
 
-def test_purge_runs_on_content_change(run: ProgramRun) -> None:
+def test_route_caches_compresses_and_sets_cache_control(run: ProgramRun) -> None:
+    route = run.one("azure-native:cdn:Route").inputs
+    cache = route["cacheConfiguration"]
+    assert cache["queryStringCachingBehavior"] == "IgnoreQueryString"
+    compression = cache["compressionSettings"]
+    assert compression["isCompressionEnabled"] is True
+    assert {"text/html", "text/css", "text/javascript"} <= set(
+        compression["contentTypesToCompress"])
+    (rule_set,) = route["ruleSets"]
+    assert rule_set["id"].endswith(f"/profiles/{PLATFORM_PROFILE}/ruleSets/cachecontrol")
+
+
+def test_purge_calls_the_rest_api_on_content_change(run: ProgramRun) -> None:
     site = run.source
     command = run.one("command:local:Command").inputs
-    group = run.one("azure-native:resources:ResourceGroup").inputs["resourceGroupName"]
-    profile = run.one("azure-native:cdn:Profile").inputs["profileName"]
     endpoint = run.one("azure-native:cdn:AFDEndpoint").inputs["endpointName"]
-    assert command["create"] == (
-        f"az afd endpoint purge --subscription {SUBSCRIPTION} --resource-group {group}"
-        f" --profile-name {profile} --endpoint-name {endpoint} --content-paths '/*'")
+    assert command["create"] == shlex.join([
+        sys.executable, "-m", "tmux_builder.pulumi_programs.azure.purge",
+        "--subscription", SUBSCRIPTION, "--resource-group", PLATFORM_GROUP,
+        "--profile", PLATFORM_PROFILE, "--endpoint", endpoint, "--path", "/*"])
+    assert "az " not in command["create"], "the az CLI ignores ARM_* credentials"
     assert command["triggers"] == [tree_digest(site)]
     (site / "css" / "site.css").write_text("h1{color:red}", encoding="utf-8")
     assert CASE.run(site).one("command:local:Command").inputs["triggers"] != command["triggers"]
+
+
+def test_without_the_platform_stack_nothing_is_declared(tmp_path: Path) -> None:
+    target = replace(make_target(CASE.source(tmp_path), "azure", "static"), shared=None)
+    with pytest.raises(InvalidInputError) as caught:
+        azure_static_program(target, azure_options())
+    assert caught.value.field == "shared"
 
 
 def test_url_is_https_endpoint_host(run: ProgramRun) -> None:

@@ -25,9 +25,10 @@ from tests.pulumi_programs.mocks import (
 from tmux_builder.pulumi_programs.aws import aws_dynamic_program, aws_static_program
 from tmux_builder.pulumi_programs.azure import azure_dynamic_program, azure_static_program
 from tmux_builder.pulumi_programs.azure.tagging import accepts_tags
-from tmux_builder.pulumi_programs.tags import STANDARD_TAG_KEYS
+from tmux_builder.pulumi_programs.tags import OBJECT_TAG_KEYS, STANDARD_TAG_KEYS
 
 AWS_PROVIDER = "pulumi:providers:aws"
+S3_OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 CASES = {
     "aws-static": SiteCase(aws_static_program, aws_options, "static", write_static_site),
     "aws-dynamic": SiteCase(aws_dynamic_program, aws_options, "dynamic", write_node_app),
@@ -76,10 +77,15 @@ def effective_tags(run: ProgramRun) -> dict[str, dict[str, str]]:
     return result
 
 
+def expected_keys(resource: str) -> tuple[str, ...]:
+    """S3 objects take at most 10 tags: they carry the object tag set, everything else all."""
+    return OBJECT_TAG_KEYS if resource.startswith(f"{S3_OBJECT}::") else STANDARD_TAG_KEYS
+
+
 def missing_tags(run: ProgramRun, expected: dict[str, str]) -> list[str]:
     problems = []
     for resource, tags in effective_tags(run).items():
-        wrong = [k for k in STANDARD_TAG_KEYS if tags.get(k) != expected[k]]
+        wrong = [k for k in expected_keys(resource) if tags.get(k) != expected[k]]
         if wrong:
             problems.append(f"{resource}: {', '.join(wrong)}")
     return problems
@@ -89,7 +95,7 @@ def missing_tags(run: ProgramRun, expected: dict[str, str]) -> list[str]:
 def test_every_taggable_resource_has_all_standard_tags(key: str, tmp_path: Path) -> None:
     run = _run(key, tmp_path)
     assert missing_tags(run, _expected(run, key)) == []
-    assert len(effective_tags(run)) >= 4, "the walk must actually see taggable resources"
+    assert len(effective_tags(run)) >= 3, "the walk must actually see taggable resources"
 
 
 @pytest.mark.parametrize("key", sorted(CASES))
@@ -130,3 +136,18 @@ def test_created_at_is_the_session_time_on_every_run(key: str, tmp_path: Path) -
     assert first == again, "two runs of the same execution must tag identically"
     created = {tags["CreatedAt"] for run in (first, again, redeploy) for tags in run.values()}
     assert created == {SESSION_CREATED.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+@pytest.mark.parametrize("key", ["aws-static", "aws-dynamic"])
+def test_s3_objects_carry_ten_tags_through_a_provider_without_default_tags(
+        key: str, tmp_path: Path) -> None:
+    run = _run(key, tmp_path)
+    objects = {name: tags for name, tags in effective_tags(run).items()
+               if name.startswith(f"{S3_OBJECT}::")}
+    assert objects, "the program uploads objects"
+    for name, tags in objects.items():
+        assert sorted(tags) == sorted(OBJECT_TAG_KEYS), name
+        assert len(tags) == 10
+    default_tags = {tags_dict(p.inputs.get("defaultTags")).get("tags") is not None
+                    for p in run.of_type(AWS_PROVIDER)}
+    assert default_tags == {True, False}, "one provider tags by default, the other does not"

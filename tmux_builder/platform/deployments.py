@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -10,8 +10,10 @@ from tmux_builder.platform.db import Database
 from tmux_builder.platform.ids import execution_id_for
 from tmux_builder.platform.ops.stack_index import IndexEntry, parse_backend_time, record_stack
 from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.shared_stacks import ensure_shared
 from tmux_builder.pulumi_programs import LocalPaths, SiteTarget, StandardTags, build_program
 from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
+from tmux_builder.pulumi_programs.registry import check_target, needs_platform_stack
 from tmux_builder.stacks import OperationResult, StackEngine, stack_name_for
 from tmux_builder.stacks.events import EventSink
 
@@ -75,7 +77,9 @@ def aws_options(settings: Settings) -> AwsOptions | None:
     if settings.aws_region is None:
         return None
     return AwsOptions(region=settings.aws_region, profile=settings.aws_profile,
-                      instance_type=settings.aws_instance_type)
+                      instance_type=settings.aws_instance_type,
+                      ami_parameter=settings.aws_ami_parameter, vpc_id=settings.aws_vpc_id,
+                      subnet_id=settings.aws_subnet_id, shared_vpc=settings.aws_shared_vpc)
 
 
 def azure_options(settings: Settings) -> AzureOptions | None:
@@ -97,22 +101,28 @@ def deploy_site(
     db: Database | None = None,
 ) -> OperationResult:
     """Up the session's stack (every input is checked before the stack is created) and
-    record it in the stack index of ``db`` (by default the settings' database)."""
-    target = site_target(settings, facts, source_dir)
-    program = build_program(target)
-    tags = target.tags.as_dict()
-    result = engine.up(
-        facts.stack_name, program, tags={k: tags[k] for k in STACK_TAG_KEYS}, on_event=on_event
-    )
-    if db is not None:
+    record it in the stack index of ``db`` (by default the settings' database). A target
+    that shares a platform stack gets its place there first (created or grown on need)."""
+    own = db is None
+    db = db or Database(settings.db_url)
+    try:
+        target = site_target(settings, facts, source_dir)
+        env = engine.environment()
+        options = target.aws or target.azure
+        if options is not None and needs_platform_stack(facts.provider, facts.site_type,
+                                                        options):
+            check_target(target, engine_env=env)
+            target = replace(target, shared=ensure_shared(
+                db, settings, engine, options, facts.stack_name, on_event=on_event))
+        program = build_program(target, engine_env=env)
+        tags = target.tags.as_dict()
+        result = engine.up(facts.stack_name, program,
+                           tags={k: tags[k] for k in STACK_TAG_KEYS}, on_event=on_event)
         index_deployment(db, engine, facts, result)
         return result
-    own = Database(settings.db_url)
-    try:
-        index_deployment(own, engine, facts, result)
     finally:
-        own.dispose()
-    return result
+        if own:
+            db.dispose()
 
 
 def index_deployment(db: Database, engine: StackEngine, facts: SessionFacts,

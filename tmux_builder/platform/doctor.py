@@ -67,9 +67,10 @@ def check_pulumi(settings: Settings) -> list[Check]:
         Path(sys.executable))
     checks.append(Check(LAUNCHER_NAME, "ok" if ok else "missing", "", str(launcher),
                         "" if ok else "run `make setup`"))
-    checks.append(Check("pulumi-command plugin", "optional", "", "",
-                        "only for real AWS/Azure deploys: `pulumi plugin install resource "
-                        f"command {sdk_version('pulumi-command')}` (needs internet)"))
+    checks.append(Check("cloud provider plugins", "optional", "", str(settings.pulumi_home),
+                        "only for real AWS/Azure deploys: `tmux-builder plugins install` "
+                        "(--from FOLDER without internet); `tmux-builder plugins ls` shows "
+                        "what the engine will load"))
     return checks
 
 

@@ -29,7 +29,9 @@ from tmux_builder.platform.verification import (
     save_result,
     take_screenshot,
 )
+from tmux_builder.platform.verification.readiness import wait_until_ready
 from tmux_builder.platform.workspaces import create_workspace, inside, write_text_atomic
+from tmux_builder.pulumi_programs.readiness import NO_SIGNAL, readiness_for
 from tmux_builder.stacks import StackEngine
 
 STEPS = ("create_user", "create_session", "gather_requirements", "create_plan",
@@ -310,8 +312,17 @@ class Pipeline:
             return execution.deployed_url, execution.builds[-1].label
 
     def health_check(self, ctx: StepContext) -> dict[str, Any]:
+        """A local site is checked at once; a cloud site is waited for as long as its target
+        says it may take to become ready, with progress in the execution's log."""
         url, build = self._url_and_build(ctx)
-        result = check_health(url)
+        readiness = readiness_for(ctx.facts.provider, ctx.facts.site_type)
+        if readiness.signal == NO_SIGNAL:
+            result = check_health(url)
+        else:
+            result = wait_until_ready(
+                url, readiness, max_wait=self.settings.readiness_timeout_seconds,
+                on_progress=lambda message: log_event(self.db, ctx.execution_id, "health_check",
+                                                      message, log_file=ctx.log_file))
         save_result(result, inside(ctx.workspace, f"output/{build}/health.json"))
         if not result.passed:
             raise StepFailed(f"the site is not healthy: {result.reason}")

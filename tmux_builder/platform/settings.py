@@ -84,15 +84,34 @@ class Settings(BaseSettings):
     aws_region: str | None = Field(default=None, description="AWS region of aws stacks.")
     aws_profile: str | None = Field(default=None, description="AWS profile (default chain).")
     aws_instance_type: str = Field(default="t3.micro", description="EC2 size of dynamic sites.")
+    aws_vpc_id: str | None = Field(
+        default=None, description="VPC of dynamic sites (a public subnet of it is chosen).")
+    aws_subnet_id: str | None = Field(
+        default=None, description="Public subnet of dynamic sites (wins over the VPC).")
+    aws_shared_vpc: bool = Field(
+        default=False, description="Dynamic sites use a VPC in the region's shared platform "
+        "stack (for accounts or regions without a default VPC).")
+    aws_ami_parameter: str | None = Field(
+        default=None, description="Public SSM parameter of the AMI; default AL2023 for the "
+        "instance type's architecture.")
     azure_subscription_id: str | None = Field(default=None, description="Azure subscription.")
     azure_location: str = Field(default="eastus", description="Azure location of azure stacks.")
     azure_vm_size: str = Field(default="Standard_B1s", description="VM size of dynamic sites.")
     azure_ssh_public_key: str | None = Field(
         default=None, description="SSH key of the VMs; generated and kept secret when unset."
     )
+    azure_front_door_endpoints_per_profile: int = Field(
+        default=10, ge=1, le=10, description="Session endpoints per shared Front Door "
+        "Standard profile (the tier takes 10) before another shard is added.")
     azure_cost_token: SecretStr | None = Field(
-        default=None, description="Bearer token for Azure Cost Management (actual costs)."
-    )
+        default=None, description="Bearer token for Azure Cost Management; overrides "
+        "azure-identity's DefaultAzureCredential.")
+    actual_cost_cache_seconds: float = Field(
+        default=21600, ge=0, description="How long actual costs fetched from the billing APIs "
+        "are reused (Cost Explorer charges per request; Cost Management throttles).")
+    readiness_timeout_seconds: float | None = Field(
+        default=None, gt=0, description="How long the health step waits for a site to become "
+        "ready; default each target's own (up to an hour for a new Front Door endpoint).")
     reaper_interval_seconds: float = Field(
         default=300, gt=0, description="How often the server's reaper looks for expired sessions."
     )

@@ -1,6 +1,15 @@
 """The cloud-init document that turns a fresh VM into the app's host: install the runtime,
 fetch and unpack the artifact, install dependencies, run the app under systemd on port 80.
-AWS user data and Azure custom data differ only in package names and the fetch command."""
+AWS user data and Azure custom data differ only in how the runtime is installed and how the
+artifact is fetched.
+
+Readiness signal: from its first line the boot script runs a tiny status server on port 80
+(a transient systemd unit) that answers every request with ``503``, the header
+``X-Tmux-Builder-Boot: <stage>`` and a JSON body naming the stage. It is stopped just before
+the app starts, and started again with stage ``failed`` when a step fails or the app never
+answers, so the health check can tell "still booting", "booting failed at <stage>" and "the
+app answers" apart from outside. The status carries no log output (a fetch error could
+print the artifact's signed URL)."""
 
 from __future__ import annotations
 
@@ -15,9 +24,29 @@ from tmux_builder.pulumi_programs.local.runtime import AppRuntime, detect_runtim
 
 SITE_DIR = "/opt/tmux-site"
 SERVICE_NAME = "tmux-site"
+STATUS_UNIT = "tmux-site-boot"
 SERVICE_USER = "tmuxsite"
 APP_PORT = 80
 FETCH_ATTEMPTS = 10
+APP_ANSWER_SECONDS = 90
+BOOT_HEADER = "X-Tmux-Builder-Boot"
+BOOT_LOG = "/var/log/tmux-site-boot.log"
+NODE_MAJOR = 22
+
+
+@dataclass(frozen=True)
+class Distro:
+    """How one image installs the runtimes: ``base`` packages from cloud-init, then shell
+    commands per runtime (run by the boot script, so a failure is reported as a stage);
+    ``python`` is the interpreter that creates the app's venv."""
+
+    base_packages: tuple[str, ...]
+    node_install: str
+    python_install: str
+    python: str
+
+    def runtime_install(self, runtime: AppRuntime) -> str:
+        return self.node_install if runtime.kind == "node" else self.python_install
 
 
 @dataclass(frozen=True)
@@ -26,7 +55,7 @@ class BootPlan:
     fresh instance role or SAS can take a few seconds to become usable."""
 
     runtime: AppRuntime
-    packages: tuple[str, ...]
+    distro: Distro
     fetch_command: str
     artifact_digest: str
 
@@ -79,35 +108,83 @@ def systemd_unit(runtime: AppRuntime) -> str:
     ])
 
 
-def install_dependencies(runtime: AppRuntime) -> str:
+def status_server(status_dir: str = f"{SITE_DIR}/status", port: int = APP_PORT) -> str:
+    """The boot status server (standard library only; every image has a python3)."""
+    return f"""import http.server, json, pathlib
+S = pathlib.Path("{status_dir}")
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        stage = (S / "stage").read_text().strip() if (S / "stage").exists() else "starting"
+        detail = (S / "detail").read_text().strip() if (S / "detail").exists() else ""
+        body = json.dumps({{"ready": False, "stage": stage, "detail": detail}}).encode()
+        self.send_response(503)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Retry-After", "10")
+        self.send_header("{BOOT_HEADER}", stage)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command == "GET":
+            self.wfile.write(body)
+    do_HEAD = do_GET
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("0.0.0.0", {port}), H).serve_forever()
+"""
+
+
+def install_dependencies(runtime: AppRuntime, distro: Distro) -> str:
     if runtime.kind == "node":
         verb = "ci" if "package-lock.json" in runtime.dependency_files else "install"
         return f'(cd "$SITE/app" && HOME=/root npm {verb} --omit=dev --no-audit --no-fund)'
-    return ('python3 -m venv "$SITE/deps/venv"\n'
+    return (f'{distro.python} -m venv "$SITE/deps/venv"\n'
             '"$SITE/deps/venv/bin/pip" install --no-input -r "$SITE/app/requirements.txt"')
 
 
 def bootstrap_script(plan: BootPlan) -> str:
     return f"""#!/bin/bash
 set -euo pipefail
+exec >>{BOOT_LOG} 2>&1
 ARTIFACT_SHA256={plan.artifact_digest}
 SITE={SITE_DIR}
 ARTIFACT="$SITE/site.zip"
-mkdir -p "$SITE"
+STAGE=starting
+mkdir -p "$SITE/status"
+stage() {{ STAGE="$1"; echo "$1" > "$SITE/status/stage"; echo "${{2:-}}" > "$SITE/status/detail"; }}
+status_up() {{ systemctl reset-failed {STATUS_UNIT} 2>/dev/null || true
+  systemd-run --unit={STATUS_UNIT} --collect python3 "$SITE/boot_status.py" || true; }}
+failed() {{ stage failed "$1"; systemctl stop {SERVICE_NAME}.service || true; status_up; exit 1; }}
+trap 'failed "stage $STAGE exited with status $? (details in {BOOT_LOG} on the host)"' ERR
+stage starting "cloud-init started the boot script"
+status_up
 id {SERVICE_USER} >/dev/null 2>&1 || \\
   useradd --system --home-dir "$SITE" --shell /usr/sbin/nologin {SERVICE_USER}
+stage installing-runtime "installing {plan.runtime.kind} from the distribution's packages"
+{plan.distro.runtime_install(plan.runtime)}
+stage fetching-artifact "downloading the site's code"
 for attempt in $(seq 1 {FETCH_ATTEMPTS}); do
   if {plan.fetch_command}; then break; fi
-  if [ "$attempt" -eq {FETCH_ATTEMPTS} ]; then echo "artifact fetch failed" >&2; exit 1; fi
+  if [ "$attempt" -eq {FETCH_ATTEMPTS} ]; then false; fi
   sleep 6
 done
 rm -rf "$SITE/app" && mkdir -p "$SITE/app"
 unzip -q -o "$ARTIFACT" -d "$SITE/app"
-{install_dependencies(plan.runtime)}
+stage installing-dependencies "installing the app's dependencies"
+{install_dependencies(plan.runtime, plan.distro)}
 echo "$ARTIFACT_SHA256" > "$SITE/ARTIFACT_SHA256"
-chown -R {SERVICE_USER}: "$SITE"
+mkdir -p "$SITE/deps"
+chown -R {SERVICE_USER}: "$SITE/app" "$SITE/deps"
+stage starting-app "starting the app on port {APP_PORT}"
+systemctl stop {STATUS_UNIT} || true
 systemctl daemon-reload
 systemctl enable --now {SERVICE_NAME}.service
+trap - ERR
+for second in $(seq 1 {APP_ANSWER_SECONDS}); do
+  code=$(curl -s -o /dev/null -w '%{{http_code}}' http://127.0.0.1:{APP_PORT}/ || true)
+  if [ "$code" != "000" ]; then stage ready "the app answers on port {APP_PORT}"; exit 0; fi
+  sleep 1
+done
+failed "the app did not answer on port {APP_PORT} within {APP_ANSWER_SECONDS} s \
+(journalctl -u {SERVICE_NAME})"
 """
 
 
@@ -126,10 +203,12 @@ _BlockDumper.add_representer(str, _represent_str)
 def cloud_config(plan: BootPlan) -> str:
     document = {
         "package_update": True,
-        "packages": list(plan.packages),
+        "packages": list(plan.distro.base_packages),
         "write_files": [
             {"path": f"/etc/systemd/system/{SERVICE_NAME}.service", "permissions": "0644",
              "content": systemd_unit(plan.runtime)},
+            {"path": f"{SITE_DIR}/boot_status.py", "permissions": "0644",
+             "content": status_server()},
             {"path": f"{SITE_DIR}/bootstrap.sh", "permissions": "0755",
              "content": bootstrap_script(plan)},
         ],

@@ -14,6 +14,11 @@ import pulumi
 from tmux_builder.pulumi_programs.local.files import iter_site_files, tree_digest
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
+# Pages are revalidated on every visit (a redeploy shows at once; the CDN is purged or
+# invalidated when content changes); other files may be kept for an hour.
+PAGE_CACHE_CONTROL = "no-cache"
+ASSET_CACHE_CONTROL = "public, max-age=3600"
+PAGE_SUFFIXES = (".html", ".htm")
 _EXTRA_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".webmanifest":
                 "application/manifest+json", ".wasm": "application/wasm", ".svg": "image/svg+xml"}
 
@@ -35,6 +40,10 @@ def content_type(path: Path) -> str:
     if guessed.startswith("text/") or guessed in {"application/json", "image/svg+xml"}:
         return f"{guessed}; charset=utf-8"
     return guessed
+
+
+def cache_control(key: str) -> str:
+    return PAGE_CACHE_CONTROL if key.lower().endswith(PAGE_SUFFIXES) else ASSET_CACHE_CONTROL
 
 
 def site_files(root: Path) -> list[SiteFile]:

@@ -1,31 +1,32 @@
-"""Checks before an up against a cloud: the provider plugins the program needs are installed
-at the SDK's version, and credentials exist. Local files and environment only (no network,
-no subprocess), so it answers at once; each failure names exactly what is missing."""
+"""Checks before an up against a cloud, so a first deploy fails at once, before any stack
+exists, naming what is missing: the provider plugins exactly where the engine will look for
+them (with the engine's own environment: its ``PULUMI_HOME`` and ``PATH``), what the CDN refresh
+runs, the credentials, and (for an EC2 site placed in the default VPC) that the region has a
+default VPC. Local files and environment only, except that last check, which asks EC2."""
 
 from __future__ import annotations
 
 import configparser
-import importlib.metadata
+import importlib.util
 import os
 import shutil
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tmux_builder.errors import InvalidInputError, ToolchainError
 from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
+from tmux_builder.pulumi_programs.plugins import (
+    AWS_PLUGIN,
+    AZURE_PLUGIN,
+    COMMAND_PLUGIN,
+    TLS_PLUGIN,
+    Plugin,
+    find_plugin,
+    plugins_dir,
+)
 
-
-@dataclass(frozen=True)
-class Plugin:
-    name: str
-    package: str
-
-
-AWS_PLUGIN = Plugin("aws", "pulumi_aws")
-AZURE_PLUGIN = Plugin("azure-native", "pulumi_azure_native")
-COMMAND_PLUGIN = Plugin("command", "pulumi_command")
-TLS_PLUGIN = Plugin("tls", "pulumi_tls")
+INSTALL_HINT = "run `tmux-builder plugins install` (add --from FOLDER without internet)"
+DefaultVpcProbe = Callable[[AwsOptions], bool]
 
 
 def required_plugins(provider: str, site_type: str,
@@ -41,39 +42,30 @@ def required_plugins(provider: str, site_type: str,
     return plugins
 
 
-def plugins_dir(env: Mapping[str, str], home: Path) -> Path:
-    pulumi_home = env.get("PULUMI_HOME")
-    return (Path(pulumi_home) if pulumi_home else home / ".pulumi") / "plugins"
-
-
 def check_plugin(plugin: Plugin, env: Mapping[str, str], home: Path) -> None:
-    try:
-        version = importlib.metadata.version(plugin.package)
-    except importlib.metadata.PackageNotFoundError as exc:
-        raise ToolchainError(f"Python package {plugin.package} is not installed",
-                             field=plugin.package) from exc
-    folder = plugins_dir(env, home) / f"resource-{plugin.name}-v{version}"
-    binary = f"pulumi-resource-{plugin.name}"
-    partial = folder.with_name(f"{folder.name}.partial")
-    installed = (folder / binary).is_file() and not partial.exists()
-    if installed or shutil.which(binary, path=env.get("PATH", "")):
+    if find_plugin(plugin, env, home) is not None:
         return
     raise ToolchainError(
-        f"Pulumi plugin resource-{plugin.name} v{version} is not installed in {folder.parent};"
-        f" run `pulumi plugin install resource {plugin.name} v{version}`",
+        f"Pulumi plugin resource-{plugin.name} v{plugin.version} is not installed where the "
+        f"engine looks ({plugins_dir(env, home)}, or {plugin.binary} on the engine's PATH); "
+        f"{INSTALL_HINT}",
         field=f"resource-{plugin.name}",
     )
 
 
-def check_cli(provider: str, env: Mapping[str, str]) -> None:
-    """Static sites invalidate (aws) or purge (az) with the provider's CLI on this host."""
-    binary = "aws" if provider == "aws" else "az"
-    if shutil.which(binary, path=env.get("PATH", "")) is None:
+def check_cdn_refresh(provider: str, env: Mapping[str, str]) -> None:
+    """A static site refreshes the CDN after content changes: the ``aws`` CLI creates the
+    CloudFront invalidation; the Front Door purge calls the REST API with azure-identity."""
+    if provider == "aws":
+        if shutil.which("aws", path=env.get("PATH", "")) is None:
+            raise ToolchainError(
+                "the `aws` CLI is not on the engine's PATH; an aws static site runs it to "
+                "invalidate CloudFront after content changes", field="aws_cli")
+        return
+    if importlib.util.find_spec("azure.identity") is None:
         raise ToolchainError(
-            f"the `{binary}` CLI is not on PATH; a {provider} static site runs it to"
-            " refresh the CDN after content changes",
-            field=f"{binary}_cli",
-        )
+            "azure-identity is not installed; an azure static site purges Front Door with it "
+            "(pip install 'tmux-builder[azure]')", field="azure_identity")
 
 
 def _ini_sections(path: Path) -> set[str]:
@@ -131,6 +123,38 @@ def check_azure_credentials(env: Mapping[str, str], home: Path) -> None:
     )
 
 
+def boto3_default_vpc_exists(options: AwsOptions) -> bool:
+    """Ask EC2 (with boto3's own credential chain) whether the region has a default VPC."""
+    try:
+        import boto3
+    except ImportError as exc:
+        raise ToolchainError(
+            "checking the default VPC needs boto3 (pip install 'tmux-builder[aws]'), or set "
+            "TMUX_BUILDER_AWS_SUBNET_ID", field="aws_vpc_id") from exc
+    session = boto3.Session(profile_name=options.profile, region_name=options.region)
+    answer = session.client("ec2").describe_vpcs(
+        Filters=[{"Name": "isDefault", "Values": ["true"]}])
+    return bool(answer.get("Vpcs"))
+
+
+def check_default_vpc(options: AwsOptions, probe: DefaultVpcProbe) -> None:
+    """An EC2 site without a configured subnet, VPC or shared VPC goes to the default VPC."""
+    if options.subnet_id or options.vpc_id or options.shared_vpc:
+        return
+    try:
+        exists = probe(options)
+    except ToolchainError:
+        raise
+    except Exception as exc:  # the API's own answer (denied, throttled) names the cause
+        raise InvalidInputError(f"could not look up the default VPC of {options.region}: {exc}",
+                                field="aws_vpc_id") from exc
+    if not exists:
+        raise InvalidInputError(
+            f"region {options.region} has no default VPC: set TMUX_BUILDER_AWS_SUBNET_ID (a "
+            "public subnet), TMUX_BUILDER_AWS_VPC_ID, or TMUX_BUILDER_AWS_SHARED_VPC=true",
+            field="aws_vpc_id")
+
+
 def preflight(
     provider: str,
     site_type: str,
@@ -138,9 +162,11 @@ def preflight(
     *,
     env: Mapping[str, str] | None = None,
     home: Path | None = None,
+    default_vpc_probe: DefaultVpcProbe | None = None,
 ) -> None:
-    """Raise ``ToolchainError`` (plugin) or ``InvalidInputError`` (settings, credentials)
-    before any stack is created; return None when an up can start."""
+    """Raise ``ToolchainError`` (plugin, tools) or ``InvalidInputError`` (settings,
+    credentials, network) before any stack is created; return None when an up can start.
+    ``env`` is the engine's environment (what ``pulumi`` will run with)."""
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
     if provider == "aws" and not isinstance(options, AwsOptions):
@@ -152,8 +178,10 @@ def preflight(
     for plugin in required_plugins(provider, site_type, options):
         check_plugin(plugin, env, home)
     if site_type == "static":
-        check_cli(provider, env)
+        check_cdn_refresh(provider, env)
     if isinstance(options, AwsOptions):
         check_aws_credentials(options, env, home)
+        if site_type == "dynamic":
+            check_default_vpc(options, default_vpc_probe or boto3_default_vpc_exists)
     else:
         check_azure_credentials(env, home)

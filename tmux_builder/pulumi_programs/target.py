@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
+from tmux_builder.pulumi_programs.shared import SharedRef
 from tmux_builder.pulumi_programs.tags import StandardTags
 
 
@@ -29,3 +30,4 @@ class SiteTarget:
     local: LocalPaths | None = None
     aws: AwsOptions | None = None
     azure: AzureOptions | None = None
+    shared: SharedRef | None = None

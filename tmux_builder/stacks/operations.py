@@ -25,7 +25,12 @@ from tmux_builder.stacks.recovery import (
     clear_pending_operations,
     stop_orphaned_providers,
 )
-from tmux_builder.stacks.workspace import local_workspace, open_stack, prepare_work_dir
+from tmux_builder.stacks.workspace import (
+    engine_environment,
+    local_workspace,
+    open_stack,
+    prepare_work_dir,
+)
 
 OutputSink = Callable[[str], None]
 _ERROR_TAIL = 4000
@@ -70,6 +75,11 @@ class StackEngine:
         self.config = config
         prepare_work_dir(config)
         self.locks = StackLocks(config.locks_dir, config.lock_timeout_seconds)
+
+    def environment(self) -> dict[str, str]:
+        """The environment every ``pulumi`` of this engine runs with (this process's own,
+        plus the engine's ``PULUMI_HOME``, ``PATH``, backend and secrets settings)."""
+        return engine_environment(self.config)
 
     @contextmanager
     def _operation(self, stack_name: str, operation: str) -> Iterator[None]:

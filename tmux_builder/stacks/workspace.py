@@ -33,6 +33,12 @@ def engine_env(config: EngineConfig) -> dict[str, str]:
     }
 
 
+def engine_environment(config: EngineConfig) -> dict[str, str]:
+    """The whole environment ``pulumi`` runs with: this process's, plus ``engine_env``
+    (the Automation API adds its ``env_vars`` to the inherited environment the same way)."""
+    return {**os.environ, **engine_env(config)}
+
+
 def project_file_contents(config: EngineConfig) -> dict[str, object]:
     return {
         "name": config.project_name,

@@ -14,12 +14,22 @@ from tests.platform.ops.states import (
     stack_resource,
     write_stack_state,
 )
-from tests.pulumi_programs.mocks import SESSION_CREATED, SiteCase, make_target, run_program
+from tests.pulumi_programs.mocks import (
+    SESSION_CREATED,
+    ProgramRun,
+    SiteCase,
+    azure_options,
+    make_target,
+    run_program,
+)
 from tests.pulumi_programs.test_aws_dynamic import CASE as AWS_DYNAMIC
 from tests.pulumi_programs.test_aws_static import CASE as AWS_STATIC
 from tests.pulumi_programs.test_azure_dynamic import CASE as AZURE_DYNAMIC
 from tests.pulumi_programs.test_azure_static import CASE as AZURE_STATIC
 from tmux_builder.platform.deployments import STACK_TAG_KEYS
+from tmux_builder.pulumi_programs.registry import build_platform_program
+from tmux_builder.pulumi_programs.shared import platform_stack_name, platform_tags
+from tmux_builder.pulumi_programs.tags import StandardTags
 from tmux_builder.stacks import stack_name_for
 
 CASES: dict[tuple[str, str], SiteCase] = {
@@ -50,11 +60,26 @@ def write_cloud_stack(state_dir: Path, work: Path, stack: CloudStack,
                          user_guid=stack.user_id, session_id=stack.session_id,
                          execution_id=stack.name)
     run = run_program(case.build(target, case.options()))
-    resources = [stack_resource(stack.name, created)]
+    return write_run(state_dir, stack.name, run, target.tags, created)
+
+
+def write_platform_stack(state_dir: Path, location: str = "westeurope",
+                         created: datetime = SESSION_CREATED) -> str:
+    """The azure platform stack (one Front Door shard) the azure static sessions share."""
+    name = platform_stack_name("azure", location)
+    tags = platform_tags("azure", location, "test", created)
+    run = run_program(build_platform_program(azure_options(location=location), tags, 1))
+    return write_run(state_dir, name, run, tags, created)
+
+
+def write_run(state_dir: Path, name: str, run: ProgramRun, standard: StandardTags,
+              created: datetime) -> str:
+    """Store what a program registered under mocks as the stack ``name``'s state."""
+    resources = [stack_resource(name, created)]
     providers: dict[str, str] = {}
     for registered in run.resources:
         if registered.typ.startswith("pulumi:providers:"):
-            provider = provider_resource(stack.name, registered.typ.rsplit(":", 1)[-1],
+            provider = provider_resource(name, registered.typ.rsplit(":", 1)[-1],
                                          registered.name, registered.inputs, created)
             resources.append(provider)
             providers[registered.typ.rsplit(":", 1)[-1]] = provider_ref(provider)
@@ -63,11 +88,12 @@ def write_cloud_stack(state_dir: Path, work: Path, stack: CloudStack,
             continue
         package = registered.typ.split(":", 1)[0]
         if package not in providers:
-            default = provider_resource(stack.name, package, "default", {}, created)
+            default = provider_resource(name, package, "default", {}, created)
             resources.append(default)
             providers[package] = provider_ref(default)
-        resources.append(custom_resource(stack.name, registered.typ, registered.name,
+        resources.append(custom_resource(name, registered.typ, registered.name,
                                          registered.inputs, providers[package], created))
-    tags = target.tags.as_dict()
-    write_stack_state(state_dir, stack.name, resources, {k: tags[k] for k in STACK_TAG_KEYS})
-    return stack.name
+    tags = standard.as_dict()
+    write_stack_state(state_dir, name, resources,
+                      {k: tags[k] for k in STACK_TAG_KEYS if tags.get(k) != "never"})
+    return name

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.platform.ops.cloud_exports import CloudStack, write_cloud_stack
+from tests.platform.ops.cloud_exports import CloudStack, write_cloud_stack, write_platform_stack
 from tests.platform.test_stack_listing import run_cli
 from tests.pulumi_programs.mocks import SESSION_CREATED
 from tmux_builder.errors import InvalidInputError
@@ -53,8 +53,9 @@ def expected_monthly() -> dict[tuple[str, str], float]:
     return {
         ("aws", "static"): bucket + cloudfront,
         ("aws", "dynamic"): bucket + ec2,
-        ("azure", "static"): account + p("azure_front_door_standard_month"),
+        ("azure", "static"): account,
         ("azure", "dynamic"): account + vm,
+        ("azure", "shared"): p("azure_front_door_standard_month"),
     }
 
 
@@ -62,6 +63,7 @@ def expected_monthly() -> dict[tuple[str, str], float]:
 def cloud_stacks(settings: Settings, engine: StackEngine, tmp_path: Path) -> list[CloudStack]:
     for stack in STACKS:
         write_cloud_stack(settings.state_dir, tmp_path / "sources", stack)
+    write_platform_stack(settings.state_dir)
     return STACKS
 
 
@@ -75,6 +77,8 @@ def test_totals_per_group_csv_json_chart(settings: Settings, engine: StackEngine
                                           abs=1e-3)
     assert totals[BOB] == pytest.approx(monthly["aws", "dynamic"] + monthly["azure", "static"],
                                         abs=1e-3)
+    assert totals["platform"] == pytest.approx(monthly["azure", "shared"], abs=1e-3), (
+        "the shared Front Door profile is the platform's, not each session's")
     fraction = 240 / load_price_table().hours_per_month  # ten days of a 730-hour month
     for row in by_user.rows:
         assert row["to_date_usd"] == pytest.approx(row["monthly_usd"] * fraction, abs=1e-3)
@@ -84,7 +88,8 @@ def test_totals_per_group_csv_json_chart(settings: Settings, engine: StackEngine
         assert row["monthly_usd"] == pytest.approx(
             monthly[row["HostProvider"], row["SiteType"]], abs=1e-3)
     by_session = cost_report(db, settings, engine, ["SessionID"], now=NOW)
-    assert {row["SessionID"] for row in by_session.rows} == {s.session_id for s in STACKS}
+    assert {row["SessionID"] for row in by_session.rows} == {
+        *(s.session_id for s in STACKS), "platform-azure-westeurope"}
     assert by_session.monthly_usd == pytest.approx(sum(monthly.values()), abs=1e-3)
 
     document = by_user.to_json()

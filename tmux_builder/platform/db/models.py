@@ -222,3 +222,28 @@ class CostSnapshot(Base):
     monthly_usd: Mapped[float] = mapped_column(default=0.0)
     to_date_usd: Mapped[float] = mapped_column(default=0.0)
     rows: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SharedStackRow(Base):
+    """A platform stack shared by the sessions of one provider and region (Front Door
+    profiles, optionally a VPC): how many shards it has and how many are deployed."""
+
+    __tablename__ = "shared_stacks"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str] = mapped_column(String(40))
+    shards: Mapped[int] = mapped_column(Integer, default=1)
+    deployed_shards: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SharedSlot(Base):
+    """One session stack's place in a shared stack (its Front Door shard)."""
+
+    __tablename__ = "shared_slots"
+
+    stack_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    shared_stack: Mapped[str] = mapped_column(String(100), index=True)
+    shard: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tmux_builder.platform.db import Build, Database, Execution, SessionRow
 from tmux_builder.platform.ops.stack_index import indexed_names
 from tmux_builder.platform.settings import Settings
+from tmux_builder.pulumi_programs.shared import is_platform_stack
 from tmux_builder.stacks import StackEngine
 
 
@@ -36,7 +37,8 @@ def find_orphans(db: Database, settings: Settings, engine: StackEngine) -> Orpha
     stacks = {record.name for record in engine.list_stacks()}
     live, deployed = _sessions(db)
     return OrphanReport(
-        stacks_without_session=sorted(stacks - set(live)),
+        stacks_without_session=sorted(s for s in stacks - set(live)
+                                      if not is_platform_stack(s)),
         sessions_without_stack=sorted(
             session for stack, session in live.items()
             if stack not in stacks and (stack in deployed or stack in indexed_names(db))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tmux_builder.platform.db import Database, SessionRow
 from tmux_builder.platform.ops.teardown import Stopper, TeardownReport, teardown_session
 from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.shared_stacks import reap_unused_shared
 from tmux_builder.stacks import StackEngine
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,9 @@ def reap_expired(
             log.exception("reaping %s failed", session_id)
             report = TeardownReport(session_id, stack_name, REASON, errors=[str(error)])
         reports.append(report)
+    if not dry_run:
+        for name in reap_unused_shared(db, engine):
+            log.info("destroyed platform stack %s: no session uses it", name)
     return reports
 
 
@@ -64,6 +68,7 @@ def run_reaper(db: Database, settings: Settings, stop: threading.Event) -> None:
             for report in reports:
                 log.info("reaped %s: torn down=%s errors=%s", report.session_id,
                          report.torn_down, report.errors)
+
         except Exception:  # the reaper outlives any one failure
             log.exception("reaper pass failed")
         stop.wait(settings.reaper_interval_seconds)

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from tmux_builder.platform.db import Database, SessionRow, StackIndexRow
 from tmux_builder.platform.db.models import utcnow
 from tmux_builder.platform.ids import validate_user_id
+from tmux_builder.pulumi_programs.shared import is_platform_stack
 from tmux_builder.stacks import StackRecord
 
 INDEX_COLUMNS = ("name", "user_id", "session_id", "host_provider", "site_type",
@@ -91,7 +92,7 @@ def indexed_names(db: Database) -> set[str]:
 
 def list_stack_index(db: Database, user_id: str | None = None) -> list[dict[str, Any]]:
     """Every indexed stack (or one user's), newest first, with its session's status
-    (``untracked`` when no session row names the stack)."""
+    (``shared`` for a platform stack, ``untracked`` when no session row names the stack)."""
     query = (select(StackIndexRow, SessionRow.status)
              .outerjoin(SessionRow, SessionRow.stack_name == StackIndexRow.name)
              .order_by(StackIndexRow.user_id, StackIndexRow.name))
@@ -99,7 +100,8 @@ def list_stack_index(db: Database, user_id: str | None = None) -> list[dict[str,
         query = query.where(StackIndexRow.user_id == validate_user_id(user_id))
     with db.transaction() as tx:
         rows = tx.execute(query).all()
-    return [_as_dict(row, status or "untracked") for row, status in rows]
+    return [_as_dict(row, status or ("shared" if is_platform_stack(row.name) else "untracked"))
+            for row, status in rows]
 
 
 def _as_dict(row: StackIndexRow, status: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from tmux_builder.platform.db import Database, Execution, SessionRow
 from tmux_builder.platform.ops.stack_index import forget_stack
 from tmux_builder.platform.sessions import cancel
 from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.shared_stacks import release_slot
 from tmux_builder.platform.workspaces import archive_workspace
 from tmux_builder.stacks import StackEngine
 
@@ -93,6 +94,7 @@ def teardown_session(
         log.warning("teardown of %s failed: %s", session_id, report.errors)
         return report
     forget_stack(db, target.stack_name)
+    release_slot(db, target.stack_name)
     try:
         report.archive = _archive(settings, target.workspace)
     except OSError as error:

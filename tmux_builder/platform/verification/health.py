@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from tmux_builder.errors import InvalidInputError
 from tmux_builder.platform.verification.urls import require_http_url, require_positive
 
 MIN_BODY_BYTES = 100
+BODY_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,16 @@ class HealthResult:
 
 
 @dataclass(frozen=True)
-class _Probe:
-    """The outcome of one request."""
+class Probe:
+    """The outcome of one request (``headers`` and the start of ``body`` let a readiness
+    signal be read from a not-yet-ready answer)."""
 
     status_code: int | None = None
     content_type: str | None = None
     body_bytes: int | None = None
     problem: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
 
     @property
     def passed(self) -> bool:
@@ -74,18 +78,8 @@ def check_health(
         retry_error_callback=_last_probe,
     )
     with httpx.Client(timeout=timeout, follow_redirects=True) as client:
-        probe: _Probe = retrying(_probe, client, url)
-    tries = retrying.statistics.get("attempt_number", 1)
-    return HealthResult(
-        passed=probe.passed,
-        url=url,
-        status_code=probe.status_code,
-        content_type=probe.content_type,
-        body_bytes=probe.body_bytes,
-        attempts=tries,
-        seconds=round(time.monotonic() - started, 3),
-        reason=None if probe.passed else _reason(probe, tries),
-    )
+        probe: Probe = retrying(probe_once, client, url)
+    return result_of(probe, url, retrying.statistics.get("attempt_number", 1), started)
 
 
 def save_result(result: HealthResult, path: Path) -> Path:
@@ -95,23 +89,25 @@ def save_result(result: HealthResult, path: Path) -> Path:
     return path
 
 
-def _last_probe(state: RetryCallState) -> _Probe:
+def _last_probe(state: RetryCallState) -> Probe:
     assert state.outcome is not None
     return state.outcome.result()
 
 
-def _probe(client: httpx.Client, url: str) -> _Probe:
+def probe_once(client: httpx.Client, url: str) -> Probe:
     try:
         response = client.get(url)
     except httpx.TimeoutException:
-        return _Probe(problem=f"no answer within {client.timeout.read:g} s")
+        return Probe(problem=f"no answer within {client.timeout.read:g} s")
     except httpx.ConnectError as exc:
-        return _Probe(problem=_connect_problem(exc))
+        return Probe(problem=_connect_problem(exc))
     except httpx.HTTPError as exc:
-        return _Probe(problem=f"the request failed: {exc}")
+        return Probe(problem=f"the request failed: {exc}")
     content_type = response.headers.get("content-type")
     size = len(response.content)
-    found = _Probe(status_code=response.status_code, content_type=content_type, body_bytes=size)
+    found = Probe(status_code=response.status_code, content_type=content_type, body_bytes=size,
+                  headers={k.lower(): v for k, v in response.headers.items()},
+                  body=response.content[:BODY_KEPT])
     if response.status_code != 200:
         problem = f"the site answered HTTP {response.status_code}"
     elif not _is_html(content_type):
@@ -120,7 +116,8 @@ def _probe(client: httpx.Client, url: str) -> _Probe:
         problem = f"body is {size} bytes, expected more than {MIN_BODY_BYTES}"
     else:
         return found
-    return _Probe(found.status_code, found.content_type, found.body_bytes, problem)
+    return Probe(found.status_code, found.content_type, found.body_bytes, problem,
+                 found.headers, found.body)
 
 
 def _is_html(content_type: str | None) -> bool:
@@ -142,7 +139,17 @@ def _connect_problem(exc: httpx.ConnectError) -> str:
     return f"could not connect: {exc}"
 
 
-def _reason(probe: _Probe, tries: int) -> str:
+def result_of(probe: Probe, url: str, tries: int, started: float,
+              reason: str | None = None) -> HealthResult:
+    return HealthResult(
+        passed=probe.passed, url=url, status_code=probe.status_code,
+        content_type=probe.content_type, body_bytes=probe.body_bytes, attempts=tries,
+        seconds=round(time.monotonic() - started, 3),
+        reason=None if probe.passed else (reason or _reason(probe, tries)),
+    )
+
+
+def _reason(probe: Probe, tries: int) -> str:
     times = f"{tries} attempt" if tries == 1 else f"{tries} attempts"
     if probe.problem and probe.problem.startswith("the site answered"):
         return f"{probe.problem} after {times}"

@@ -1,4 +1,8 @@
-"""A private S3 bucket: ownership enforced (no ACLs) and all four public-access blocks on."""
+"""A private S3 bucket: ownership enforced (no ACLs) and all four public-access blocks on.
+
+S3 refuses a bucket-level change while another one of the same bucket is in progress
+(``OperationAborted``), so the settings are written one after the other: ownership controls,
+then the public access block, then (in the programs) the bucket policy."""
 
 from __future__ import annotations
 
@@ -18,8 +22,9 @@ class PrivateBucket:
 
     @property
     def ready(self) -> list[pulumi.Resource]:
-        """What objects and policies must wait for."""
-        return [self.ownership, self.access_block]
+        """What objects and the bucket policy wait for (the access block itself waits for
+        the ownership controls)."""
+        return [self.access_block]
 
 
 def private_bucket(logical: str, bucket_name: str, provider: aws.Provider) -> PrivateBucket:
@@ -38,6 +43,6 @@ def private_bucket(logical: str, bucket_name: str, provider: aws.Provider) -> Pr
         block_public_policy=True,
         ignore_public_acls=True,
         restrict_public_buckets=True,
-        opts=with_provider(provider),
+        opts=with_provider(provider, depends_on=[ownership]),
     )
     return PrivateBucket(bucket, ownership, access_block)

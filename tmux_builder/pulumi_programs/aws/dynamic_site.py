@@ -16,12 +16,15 @@ import pulumi
 import pulumi_aws as aws
 
 from tmux_builder.pulumi_programs.aws.bucket import private_bucket
-from tmux_builder.pulumi_programs.aws.provider import aws_provider, invoke_with, with_provider
+from tmux_builder.pulumi_programs.aws.network import placement
+from tmux_builder.pulumi_programs.aws.provider import aws_providers, invoke_with, with_provider
 from tmux_builder.pulumi_programs.aws.user_data import user_data
 from tmux_builder.pulumi_programs.cloud_boot import APP_PORT, require_runtime
 from tmux_builder.pulumi_programs.cloud_files import source_artifact
-from tmux_builder.pulumi_programs.cloud_options import AwsOptions
+from tmux_builder.pulumi_programs.cloud_options import AwsOptions, al2023_ami_parameter
 from tmux_builder.pulumi_programs.naming import S3_BUCKET_MAX, resource_name
+from tmux_builder.pulumi_programs.readiness import export_readiness
+from tmux_builder.pulumi_programs.shared import stack_reference
 from tmux_builder.pulumi_programs.target import SiteTarget
 
 EC2_ASSUME_ROLE = json.dumps({
@@ -44,7 +47,7 @@ def object_read_policy(object_arn: str) -> str:
     })
 
 
-def _web_security_group(name: str, options: AwsOptions,
+def _web_security_group(name: str, vpc_id: pulumi.Input[str],
                         provider: aws.Provider) -> aws.ec2.SecurityGroup:
     """HTTP in from anywhere, everything out (package installs, S3). No SSH: operators use
     SSM Session Manager, which needs no inbound port."""
@@ -52,7 +55,7 @@ def _web_security_group(name: str, options: AwsOptions,
         "web",
         name=name,
         description="tmux-builder site: HTTP in, all out",
-        vpc_id=options.vpc_id,
+        vpc_id=vpc_id,
         ingress=[aws.ec2.SecurityGroupIngressArgs(
             description="HTTP", protocol="tcp", from_port=APP_PORT, to_port=APP_PORT,
             cidr_blocks=EVERYWHERE_V4, ipv6_cidr_blocks=EVERYWHERE_V6,
@@ -65,6 +68,18 @@ def _web_security_group(name: str, options: AwsOptions,
     )
 
 
+def ami_id(options: AwsOptions, provider: aws.Provider) -> pulumi.Output[str]:
+    """The newest AL2023 image for the instance type's architecture (or the configured
+    parameter), read from the public SSM parameter at every up."""
+    if options.ami_parameter:
+        name: pulumi.Input[str] = options.ami_parameter
+    else:
+        kind = aws.ec2.get_instance_type_output(instance_type=options.instance_type,
+                                                opts=invoke_with(provider))
+        name = kind.supported_architectures.apply(lambda archs: al2023_ami_parameter(list(archs)))
+    return aws.ssm.get_parameter_output(name=name, opts=invoke_with(provider)).value
+
+
 def aws_dynamic_program(target: SiteTarget, options: AwsOptions) -> Callable[[], None]:
     runtime = require_runtime(target.source_dir)
 
@@ -74,7 +89,8 @@ def aws_dynamic_program(target: SiteTarget, options: AwsOptions) -> Callable[[],
         def name(suffix: str) -> str:
             return resource_name(tags.user_guid, tags.session_id, suffix, max_len=S3_BUCKET_MAX)
 
-        provider = aws_provider(tags, options)
+        providers = aws_providers(tags, options)
+        provider = providers.main
         store = private_bucket("artifacts", name("artifacts"), provider)
         artifact = source_artifact(target.source_dir)
         artifact_object = aws.s3.BucketObjectv2(
@@ -84,7 +100,8 @@ def aws_dynamic_program(target: SiteTarget, options: AwsOptions) -> Callable[[],
             source=artifact.archive,
             content_type="application/zip",
             source_hash=artifact.digest,
-            opts=with_provider(provider, depends_on=store.ready),
+            tags=providers.object_tags,
+            opts=with_provider(providers.objects, depends_on=store.ready),
         )
         role = aws.iam.Role("app", name=name("app"), assume_role_policy=EC2_ASSUME_ROLE,
                             opts=with_provider(provider))
@@ -105,14 +122,15 @@ def aws_dynamic_program(target: SiteTarget, options: AwsOptions) -> Callable[[],
         )
         profile = aws.iam.InstanceProfile("app", name=name("app"), role=role.name,
                                           opts=with_provider(provider))
-        group = _web_security_group(name("web"), options, provider)
-        ami = aws.ssm.get_parameter_output(name=options.ami_parameter,
-                                           opts=invoke_with(provider)).value
+        shared = (stack_reference(target.shared)
+                  if options.shared_vpc and target.shared is not None else None)
+        where = placement(options, provider, shared)
+        group = _web_security_group(name("web"), where.vpc_id, provider)
         instance = aws.ec2.Instance(
             "app",
-            ami=ami,
+            ami=ami_id(options, provider),
             instance_type=options.instance_type,
-            subnet_id=options.subnet_id,
+            subnet_id=where.subnet_id,
             associate_public_ip_address=True,
             vpc_security_group_ids=[group.id],
             iam_instance_profile=profile.name,
@@ -134,5 +152,6 @@ def aws_dynamic_program(target: SiteTarget, options: AwsOptions) -> Callable[[],
         pulumi.export("instance_id", instance.id)
         pulumi.export("artifact_key", artifact_object.key)
         pulumi.export("digest", artifact.digest)
+        export_readiness("aws", "dynamic")
 
     return program

@@ -6,23 +6,27 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Callable
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 from pulumi_command import local
 
 from tmux_builder.pulumi_programs.aws.bucket import PrivateBucket, private_bucket
-from tmux_builder.pulumi_programs.aws.provider import aws_provider, with_provider
-from tmux_builder.pulumi_programs.cloud_files import SiteFile, site_files
+from tmux_builder.pulumi_programs.aws.provider import AwsProviders, aws_providers, with_provider
+from tmux_builder.pulumi_programs.cloud_files import SiteFile, cache_control, site_files
 from tmux_builder.pulumi_programs.cloud_options import AwsOptions
 from tmux_builder.pulumi_programs.local.files import tree_digest
 from tmux_builder.pulumi_programs.naming import S3_BUCKET_MAX, resource_name
+from tmux_builder.pulumi_programs.readiness import export_readiness
 from tmux_builder.pulumi_programs.target import SiteTarget
 
 ORIGIN_ID = "site-bucket"
 # AWS-managed "Managed-CachingOptimized" policy; its id is the same in every account.
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 NOT_FOUND_PAGE = "404.html"
+INDEX_REWRITE_CODE = Path(__file__).with_name("index_rewrite.js")
+FUNCTION_RUNTIME = "cloudfront-js-2.0"
 
 
 def _error_responses(has_404: bool) -> list[aws.cloudfront.DistributionCustomErrorResponseArgs]:
@@ -39,9 +43,23 @@ def _error_responses(has_404: bool) -> list[aws.cloudfront.DistributionCustomErr
     ]
 
 
+def _index_rewrite(target: SiteTarget, provider: aws.Provider) -> aws.cloudfront.Function:
+    """``/about/`` -> ``/about/index.html`` at the edge (a private S3 origin has no index)."""
+    return aws.cloudfront.Function(
+        "index-rewrite",
+        name=resource_name(target.tags.user_guid, target.tags.session_id, "index", max_len=64),
+        runtime=FUNCTION_RUNTIME,
+        comment="rewrite folder URLs to their index.html",
+        code=INDEX_REWRITE_CODE.read_text(encoding="utf-8"),
+        publish=True,
+        opts=with_provider(provider),
+    )
+
+
 def _distribution(
     target: SiteTarget, options: AwsOptions, store: PrivateBucket, provider: aws.Provider
 ) -> aws.cloudfront.Distribution:
+    rewrite = _index_rewrite(target, provider)
     oac = aws.cloudfront.OriginAccessControl(
         "site",
         name=resource_name(target.tags.user_guid, target.tags.session_id, "oac"),
@@ -71,6 +89,10 @@ def _distribution(
             cached_methods=["GET", "HEAD"],
             compress=True,
             cache_policy_id=CACHING_OPTIMIZED_POLICY_ID,
+            function_associations=[
+                aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs(
+                    event_type="viewer-request", function_arn=rewrite.arn),
+            ],
         ),
         custom_error_responses=_error_responses(
             (target.source_dir / NOT_FOUND_PAGE).is_file()
@@ -103,8 +125,10 @@ def read_policy(bucket_arn: str, distribution_arn: str) -> str:
 
 
 def _upload(
-    files: list[SiteFile], store: PrivateBucket, provider: aws.Provider
+    files: list[SiteFile], store: PrivateBucket, providers: AwsProviders
 ) -> list[aws.s3.BucketObjectv2]:
+    """One object per file, written through the provider without default tags (S3 takes
+    10 tags on an object) and carrying the object tags itself."""
     return [
         aws.s3.BucketObjectv2(
             f"object:{item.key}",
@@ -112,8 +136,10 @@ def _upload(
             key=item.key,
             source=pulumi.FileAsset(str(item.path)),
             content_type=item.content_type,
+            cache_control=cache_control(item.key),
             source_hash=item.sha256,
-            opts=with_provider(provider, depends_on=store.ready),
+            tags=providers.object_tags,
+            opts=with_provider(providers.objects, depends_on=store.ready),
         )
         for item in files
     ]
@@ -130,7 +156,8 @@ def invalidation_command(options: AwsOptions, distribution_id: str) -> str:
 def aws_static_program(target: SiteTarget, options: AwsOptions) -> Callable[[], None]:
     def program() -> None:
         tags = target.tags
-        provider = aws_provider(tags, options)
+        providers = aws_providers(tags, options)
+        provider = providers.main
         store = private_bucket(
             "site",
             resource_name(tags.user_guid, tags.session_id, "site", max_len=S3_BUCKET_MAX),
@@ -145,7 +172,7 @@ def aws_static_program(target: SiteTarget, options: AwsOptions) -> Callable[[], 
             ),
             opts=with_provider(provider, depends_on=store.ready),
         )
-        objects = _upload(site_files(target.source_dir), store, provider)
+        objects = _upload(site_files(target.source_dir), store, providers)
         digest = tree_digest(target.source_dir)
         local.Command(
             "invalidate",
@@ -157,5 +184,6 @@ def aws_static_program(target: SiteTarget, options: AwsOptions) -> Callable[[], 
         pulumi.export("bucket", store.bucket.bucket)
         pulumi.export("distribution_id", distribution.id)
         pulumi.export("digest", digest)
+        export_readiness("aws", "static")
 
     return program

@@ -37,11 +37,16 @@ class AzureBase:
         return pulumi.InvokeOutputOptions(provider=self.provider, depends_on=list(depends_on))
 
 
-def azure_base(target: SiteTarget, options: AzureOptions) -> AzureBase:
-    register_standard_tags(target.tags)
-    provider = azure_native.Provider(
+def azure_provider(options: AzureOptions) -> azure_native.Provider:
+    """The explicit provider: the subscription and location from the options."""
+    return azure_native.Provider(
         "azure", subscription_id=options.subscription_id, location=options.location
     )
+
+
+def azure_base(target: SiteTarget, options: AzureOptions) -> AzureBase:
+    register_standard_tags(target.tags)
+    provider = azure_provider(options)
     group = resources.ResourceGroup(
         "site",
         resource_group_name=resource_name(target.tags.user_guid, target.tags.session_id, "rg",

@@ -20,6 +20,7 @@ from tmux_builder.pulumi_programs.azure.cloud_init import custom_data
 from tmux_builder.pulumi_programs.cloud_boot import APP_PORT, require_runtime
 from tmux_builder.pulumi_programs.cloud_files import Artifact, source_artifact
 from tmux_builder.pulumi_programs.cloud_options import AzureOptions
+from tmux_builder.pulumi_programs.readiness import export_readiness
 from tmux_builder.pulumi_programs.target import SiteTarget
 
 ARTIFACT_CONTAINER = "artifacts"
@@ -170,5 +171,6 @@ def azure_dynamic_program(target: SiteTarget, options: AzureOptions) -> Callable
         pulumi.export("vm_name", vm.name)
         pulumi.export("admin_username", user)
         pulumi.export("digest", artifact.digest)
+        export_readiness("azure", "dynamic")
 
     return program

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tmux_builder.errors import InvalidInputError
 from tmux_builder.platform.db import CostSnapshot, Database, StackIndexRow
-from tmux_builder.platform.ops.costs.actual import ActualCosts, collect_actual_costs
+from tmux_builder.platform.ops.costs.actual import ActualCosts, cached_actual_costs
 from tmux_builder.platform.ops.costs.estimate import GROUP_TAGS, ResourceCost, estimate_export
 from tmux_builder.platform.ops.costs.exports import stack_exports
 from tmux_builder.platform.ops.costs.prices import PriceTable, load_price_table
@@ -155,15 +155,16 @@ def cost_snapshots(db: Database, limit: int = 100) -> list[dict[str, Any]]:
 
 def cost_report(db: Database, settings: Settings, engine: StackEngine, by: Sequence[str], *,
                 now: datetime | None = None, actual: bool = True,
-                snapshot: bool = True) -> CostReport:
+                snapshot: bool = True, refresh_actual: bool = False) -> CostReport:
     """Estimate every stack, group by ``by``, add actual costs when credentials exist (else a
-    note says why not), and store the report as a snapshot unless ``snapshot`` is off."""
+    note says why not; cached per the interval setting unless ``refresh_actual``), and store
+    the report as a snapshot unless ``snapshot`` is off."""
     groups = parse_group_by(by)
     table = load_price_table()
     now = now or datetime.now(UTC)
     report = build_report(estimate_stacks(db, engine, table, now), groups, table, now)
     if actual:
-        report.actual = collect_actual_costs(settings, now)
+        report.actual = cached_actual_costs(settings, now, refresh=refresh_actual)
         report.notes.extend(report.actual.notes)
     if snapshot:
         save_snapshot(db, report)
