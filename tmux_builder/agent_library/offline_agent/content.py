@@ -363,8 +363,19 @@ class Reader:
             return True
         if first.lower_ == "the" and first.text == "the":
             return True
-        return any(t.lower_ in _STRUCTURE_WORDS for t in chunk) or any(
-            t.i in self.blocked for t in chunk)
+        if any(t.lower_ in _STRUCTURE_WORDS for t in chunk) or any(
+                t.i in self.blocked for t in chunk):
+            return True
+        return self._names_a_section(chunk)
+
+    def _names_a_section(self, chunk: list[Token]) -> bool:
+        """"FAQ", "opening hours" or "menu section" start a new section; "Menu design"
+        is an item."""
+        first, last = chunk[0].i, chunk[-1].i + 1
+        for _, start, end in keyword_matches(self.doc):
+            if start == first and (end == last or self.doc[end].lower_ in LIST_WORDS):
+                return True
+        return False
 
     # -- reading -----------------------------------------------------------------------
 
