@@ -345,7 +345,7 @@ class Reader:
                     continue
                 break
             self.used.update(t.i for t in chunk)
-            text = text_of(chunk).strip(" \"'\u201c\u201d\u2018\u2019")
+            text = unquoted(text_of(chunk))
             if text and text.lower() not in (i.lower() for i in items):
                 items.append(text[0].upper() + text[1:] if text[0].islower() else text)
         return items
@@ -528,6 +528,18 @@ class Reader:
                 self._add(token.i, "details", "Contact", [f"Email: {token.text}"])
             if token.lower_ in HERO_WORDS:
                 self._add(token.i, "hero", "Hero", [])
+
+
+_PAIRS = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
+
+
+def unquoted(text: str) -> str:
+    """Quotes around a whole item go; quotes inside it stay ("It's "quoted"" keeps its)."""
+    text = text.strip()
+    if len(text) >= 2 and _PAIRS.get(text[0]) == text[-1] and text.count(text[0]) == (
+            2 if text[0] == text[-1] else 1):
+        return text[1:-1].strip()
+    return text
 
 
 def head_name(head: Head) -> str:
