@@ -53,6 +53,7 @@ _STRUCTURE_WORDS = frozenset({*FORM_WORDS, *TABLE_WORDS, *THEME_WORDS, "gallery"
                               "navigation", "nav", *PICTURE_WORDS, "theme"})
 _CHUNK_STOPS = frozenset({"a", "an", "plus", "then", "also", "use", "with"})
 _ITEM_LEAD = frozenset({"and", "or", "also", "plus", "&"})
+_BULLETS = frozenset({"-", "\u2014", "\u2013", "*", "\u2022", "+"})
 _PRONOUNS = frozenset({"it", "this", "that", "there", "which", "who", "what", "they", "he",
                        "she", "you", "i", "we", "water", "everything"})
 
@@ -74,6 +75,7 @@ class Head:
     start: int
     end: int
     tokens: list[Token]
+    table_before: bool = False
 
     @property
     def lowers(self) -> list[str]:
@@ -169,9 +171,10 @@ class Reader:
     def clauses(self) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
         for sentence in self.doc.sents:
-            start = sentence.start
+            start, depth = sentence.start, 0
             for token in sentence:
-                if token.text == ";":
+                depth += (token.text == "(") - (token.text == ")")
+                if token.text == ";" and depth <= 0:
                     spans.append((start, token.i))
                     start = token.i + 1
             spans.append((start, sentence.end))
@@ -182,10 +185,21 @@ class Reader:
         while start > clause_start:
             token = self.doc[start - 1]
             if (token.text in _PUNCT_BOUNDARIES or token.text in QUOTES or spaced_dash(token)
-                    or token.lower_ in HEAD_BOUNDARIES or index - start >= MAX_HEAD_TOKENS):
+                    or token.lower_ in HEAD_BOUNDARIES or index - start >= MAX_HEAD_TOKENS
+                    or _newline(token)):
                 break
             start -= 1
-        return Head(start, index, list(self.doc[start:index]))
+        while start < index and self.doc[start].is_space:
+            start += 1
+        return Head(start, index, list(self.doc[start:index]), self._table_before(start))
+
+    def _table_before(self, start: int) -> bool:
+        """"a table with our specials: ..." asks for a table though the head is "specials"."""
+        if start == 0 or self.doc[start - 1].lower_ not in ("with", "of", "for", "showing"):
+            return False
+        before = self.doc[max(0, start - 4) : start - 1]
+        return any(t.lower_ in TABLE_WORDS for t in before) and not any(
+            t.is_punct for t in before)
 
     def is_head(self, head: Head, strength: str) -> bool:
         """Does this phrase name a section (not the site, a sentence or the title)?"""
@@ -201,6 +215,10 @@ class Reader:
         if strength == "weak":
             return self._structured(head) or known_kind(head.tokens) is not None
         return any(t.is_alpha for t in head.tokens)
+
+    @staticmethod
+    def _is_nav(head: Head) -> bool:
+        return any(n in head.text for n in NAV_WORDS) and head.lowers[-1:] != ["menu"]
 
     def _structured(self, head: Head) -> bool:
         lowers = head.lowers
@@ -265,12 +283,16 @@ class Reader:
         return None
 
     def _bare_anchor(self, index: int, start: int, end: int) -> Anchor | None:
-        """A known section word followed straight by its items ("hours Mon-Fri 9-5")."""
-        for kind_id, kw_start, kw_end in keyword_matches(self.doc):
-            if kw_start != index or KINDS_BY_ID[kind_id].kind in ("gallery", "text", "contact"):
-                continue
-            after = kw_end
-            while after < end and self.doc[after].lower_ in LIST_WORDS:
+        """A known section word or "navigation" followed straight by its items ("hours
+        Mon-Fri 9-5", "navigation links Home, Menu")."""
+        ends = [kw_end for kind_id, kw_start, kw_end in keyword_matches(self.doc)
+                if kw_start == index and KINDS_BY_ID[kind_id].kind not in ("gallery", "text",
+                                                                           "contact")]
+        if self.doc[index].lower_ in ("navigation", "nav", "navbar"):
+            ends.append(index + 1)
+        for after in ends[:1]:
+            while after < end and (self.doc[after].lower_ in LIST_WORDS
+                                   or self.doc[after].lower_ in ("links", "bar")):
                 after += 1
             if after >= end:
                 return None
@@ -279,8 +301,7 @@ class Reader:
                             or nxt.text[:1].isdigit())
             if not content_like or nxt.lower_ in _STRUCTURE_WORDS or nxt.text in QUOTES:
                 return None
-            head = self.head_before(after, start)
-            return Anchor(head, after, strength="bare")
+            return Anchor(self.head_before(after, start), after, strength="bare")
         return None
 
     @staticmethod
@@ -314,31 +335,34 @@ class Reader:
 
     # -- items -------------------------------------------------------------------------
 
-    def split_items(self, start: int, end: int, *, bounded: bool) -> list[str]:
+    def split_items(self, start: int, end: int, *, bounded: bool,
+                    names_sections: bool = False) -> list[str]:
         """Comma/and separated items; an unbounded list stops at a chunk that starts a new
         thought ("a gallery", "plus ...", anything naming a structure)."""
         chunks: list[list[Token]] = [[]]
         depth = 0
+        separators = (";",) if self._semicolons(start, end) else (",", ";")
         for token in self.doc[start:end]:
             if token.text == "(":
                 depth += 1
             elif token.text == ")":
                 depth = max(0, depth - 1)
-            if depth == 0 and (token.text in (",", ";") or token.lower_ in ("and", "&")
-                               and not self._joins_name(token)):
+            if _newline(token) or depth == 0 and (
+                    token.text in separators or separators == (",", ";")
+                    and token.lower_ in ("and", "&") and not self._joins_name(token)):
                 chunks.append([])
-            else:
+            elif not token.is_space:
                 chunks[-1].append(token)
         items: list[str] = []
         for chunk in chunks:
-            while chunk and (chunk[0].lower_ in _ITEM_LEAD or chunk[0].text in ("-", "\u2014")):
+            while chunk and (chunk[0].lower_ in _ITEM_LEAD or chunk[0].text in _BULLETS):
                 chunk = chunk[1:]
             while chunk and chunk[-1].text in (".", "!", ":", "\u2014", "\u2013", "-", ")") \
                     and not (chunk[-1].text == ")" and any(t.text == "(" for t in chunk)):
                 chunk = chunk[:-1]
             if not chunk:
                 continue
-            if not bounded and self._stops(chunk):
+            if not bounded and self._stops(chunk, names_sections):
                 break
             if len(chunk) > MAX_ITEM_TOKENS:
                 if bounded:
@@ -350,6 +374,15 @@ class Reader:
                 items.append(text[0].upper() + text[1:] if text[0].islower() else text)
         return items
 
+    def _semicolons(self, start: int, end: int) -> bool:
+        """"Ann, chef; Bo, waiter": semicolons separate, commas belong to the items."""
+        depth = 0
+        for token in self.doc[start:end]:
+            depth += (token.text == "(") - (token.text == ")")
+            if token.text == ";" and depth == 0:
+                return True
+        return False
+
     def _joins_name(self, token: Token) -> bool:
         """"&" and "and" inside a name ("Priya & Daniel", "Fish & Chips") do not split."""
         if token.lower_ != "&":
@@ -357,7 +390,7 @@ class Reader:
         doc = self.doc
         return 0 < token.i < len(doc) - 1 and capitalised(doc[token.i + 1])
 
-    def _stops(self, chunk: list[Token]) -> bool:
+    def _stops(self, chunk: list[Token], names_sections: bool) -> bool:
         first = chunk[0]
         if first.lower_ in _CHUNK_STOPS and first.text.islower():
             return True
@@ -366,7 +399,7 @@ class Reader:
         if any(t.lower_ in _STRUCTURE_WORDS for t in chunk) or any(
                 t.i in self.blocked for t in chunk):
             return True
-        return self._names_a_section(chunk)
+        return not names_sections and self._names_a_section(chunk)
 
     def _names_a_section(self, chunk: list[Token]) -> bool:
         """"FAQ", "opening hours" or "menu section" start a new section; "Menu design"
@@ -417,7 +450,9 @@ class Reader:
             return
         if lowers[-1] in ("name", "title", "tagline", "slogan", "subtitle"):
             return
-        items = self.split_items(anchor.content_start, limit, bounded=bounded)
+        names_sections = self._is_nav(head) or lowers[-1] == "sections"
+        items = self.split_items(anchor.content_start, limit, bounded=bounded,
+                                 names_sections=names_sections)
         if not items:
             return
         if anchor.strength in ("strong", "weak") and len(items) < 2 \
@@ -432,13 +467,13 @@ class Reader:
             return
         if any(w in FORM_WORDS for w in lowers):
             self._add(head.start, "form", form_heading(head), _field_labels(items))
-        elif any(n in head.text for n in NAV_WORDS) and "menu" not in lowers[-1:]:
+        elif self._is_nav(head):
             self._add(head.start, "nav", "Navigation", items)
         elif lowers == ["sections"] or lowers[-1:] == ["sections"]:
             self._add(head.start, "sections", "Sections", items)
         else:
             kind_id = known_kind(head.tokens)
-            table = any(w in TABLE_WORDS for w in lowers)
+            table = any(w in TABLE_WORDS for w in lowers) or head.table_before
             if kind_id is not None and KINDS_BY_ID[kind_id].kind not in ("gallery", "text"):
                 if kind_id == "contact":
                     self._add(head.start, "details", "Contact", items)
@@ -513,7 +548,7 @@ class Reader:
             if any(i in self.used or i in self.blocked for i in tokens):
                 continue
             after = self.doc[end].lower_ if end < len(self.doc) else ""
-            if kind_id == "projects" and after in SITE_WORDS:
+            if kind_id == "projects" and after in SITE_WORDS or self.doc[start].lower_ == "shop":
                 continue
             if kind_id == "menu" and after in ("bar",):
                 continue
@@ -528,6 +563,10 @@ class Reader:
                 self._add(token.i, "details", "Contact", [f"Email: {token.text}"])
             if token.lower_ in HERO_WORDS:
                 self._add(token.i, "hero", "Hero", [])
+
+
+def _newline(token: Token) -> bool:
+    return token.is_space and "\n" in token.text
 
 
 _PAIRS = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
@@ -560,6 +599,8 @@ def head_name(head: Head) -> str:
         tokens.pop()
     strip_front()
     if not tokens:
+        tokens = [t for t in head.tokens if t.lower_ not in DETERMINERS and not t.like_num]
+    if not tokens:
         return ""
     text = text_of(tokens)
     return text[0].upper() + text[1:]
@@ -591,7 +632,7 @@ def _field_labels(items: list[str]) -> list[str]:
     labels = []
     for item in items:
         words = item.split()
-        while words and words[-1].lower() in ("field", "fields", "fields."):
+        while words and words[-1].lower().rstrip(".") in ("field", "fields", "only"):
             words.pop()
         if words:
             label = " ".join(words)

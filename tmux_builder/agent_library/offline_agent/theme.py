@@ -12,6 +12,7 @@ from tmux_builder.agent_library.offline_agent.vocabulary import (
     DARK_WORDS,
     DARKER,
     LIGHT_WORDS,
+    SITE_WORDS,
     THEME_WORDS,
 )
 
@@ -67,4 +68,5 @@ def _alone_or_themed(doc: Doc, index: int, themed: bool) -> bool:
     if themed or _alone(doc, index):
         return True
     following = doc[index + 1] if index + 1 < len(doc) else None
-    return following is None or following.is_punct or following.lower_ in ("and", "with")
+    return (following is None or following.is_punct or following.lower_ in ("and", "with")
+            or following.lower_ in SITE_WORDS)
