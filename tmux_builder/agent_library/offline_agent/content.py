@@ -11,11 +11,22 @@ own text, so hours, prices and addresses keep their spelling.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 
-from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Token
 
+from tmux_builder.agent_library.offline_agent.headings import (
+    Head,
+    field_labels,
+    form_heading,
+    head_name,
+)
+from tmux_builder.agent_library.offline_agent.items import STRUCTURE_WORDS, newline, split_items
+from tmux_builder.agent_library.offline_agent.matchers import (
+    cue_matcher,
+    keyword_matches,
+    known_kind,
+    parse_number,
+)
 from tmux_builder.agent_library.offline_agent.nlp import (
     QUOTES,
     capitalised,
@@ -24,38 +35,23 @@ from tmux_builder.agent_library.offline_agent.nlp import (
     text_of,
 )
 from tmux_builder.agent_library.offline_agent.vocabulary import (
-    ADDRESS_CUES,
     DETERMINERS,
-    FORM_PURPOSES,
     FORM_WORDS,
     HEAD_BOUNDARIES,
     HERO_WORDS,
     KINDS_BY_ID,
-    LEADING_VERBS,
     LIST_WORDS,
     NAV_WORDS,
-    NUMBER_WORDS,
     OFFER_VERBS,
-    PHONE_CUES,
     PICTURE_WORDS,
-    SECTION_KINDS,
     SITE_WORDS,
-    STRONG_TRIGGERS,
     TABLE_WORDS,
-    THEME_WORDS,
-    WEAK_TRIGGERS,
 )
 
 MAX_HEAD_TOKENS = 7
-MAX_ITEM_TOKENS = 14
 _PUNCT_BOUNDARIES = {",", ";", ":", "(", ")", ".", "!", "?", "\u2014", "\u2013", "--", "/"}
-_STRUCTURE_WORDS = frozenset({*FORM_WORDS, *TABLE_WORDS, *THEME_WORDS, "gallery", "section",
-                              "navigation", "nav", *PICTURE_WORDS, "theme"})
-_CHUNK_STOPS = frozenset({"a", "an", "plus", "then", "also", "use", "with"})
-_ITEM_LEAD = frozenset({"and", "or", "also", "plus", "&"})
-_BULLETS = frozenset({"-", "\u2014", "\u2013", "*", "\u2022", "+"})
 _PRONOUNS = frozenset({"it", "this", "that", "there", "which", "who", "what", "they", "he",
-                       "she", "you", "i", "we", "water", "everything"})
+                       "she", "you", "i", "we"})
 
 
 @dataclass
@@ -71,86 +67,12 @@ class Finding:
 
 
 @dataclass
-class Head:
-    start: int
-    end: int
-    tokens: list[Token]
-    table_before: bool = False
-
-    @property
-    def lowers(self) -> list[str]:
-        return [t.lower_ for t in self.tokens]
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.lowers)
-
-
-@dataclass
 class Anchor:
     head: Head
     content_start: int
     explicit_end: int | None = None
     strength: str = "strong"
     offered_kind: str | None = None
-
-
-@cache
-def _keyword_matcher() -> PhraseMatcher:
-    matcher = PhraseMatcher(pipeline().vocab, attr="LOWER")
-    for kind in SECTION_KINDS:
-        matcher.add(kind.id, [pipeline().make_doc(k) for k in kind.keywords])
-    return matcher
-
-
-@cache
-def _cue_matcher() -> Matcher:
-    matcher = Matcher(pipeline().vocab)
-
-    def phrase(words: str) -> list[dict[str, object]]:
-        return [{"LOWER": w} for w in words.split()]
-
-    matcher.add("STRONG", [phrase(t) for t in STRONG_TRIGGERS])
-    matcher.add("WEAK", [phrase(t) for t in WEAK_TRIGGERS])
-    matcher.add("OFFER", [[{"LOWER": "we"}, {"LOWER": {"IN": ["also", "mainly"]}, "OP": "?"},
-                           {"LOWER": {"IN": list(OFFER_VERBS)}}]])
-    matcher.add("ADDRESS", [phrase(" ".join(cue)) for cue in ADDRESS_CUES])
-    matcher.add("PHONE", [[{"LOWER": {"IN": list(PHONE_CUES)}},
-                           {"LOWER": {"IN": ["us", "number", "at", "on", ":", "no", "no."]},
-                            "OP": "{0,3}"}]])
-    matcher.add("PICTURES", [
-        [{"LOWER": {"IN": ["gallery", "galería", "showing", "featuring", "with", "of"]}},
-         {"LOWER": {"IN": ["of", "with", "showing", "featuring", "containing"]}, "OP": "?"},
-         {"LIKE_NUM": True}],
-        [{"LIKE_NUM": True}, {"IS_ALPHA": True, "OP": "{0,2}"},
-         {"LOWER": {"IN": list(PICTURE_WORDS)}}],
-    ])
-    return matcher
-
-
-def keyword_matches(doc: Doc) -> list[tuple[str, int, int]]:
-    """Known section words: (section id, start, end), longest first at a position."""
-    strings = pipeline().vocab.strings
-    found = [(strings[label], start, end) for label, start, end in _keyword_matcher()(doc)]
-    return sorted(found, key=lambda m: (m[1], -(m[2] - m[1])))
-
-
-def known_kind(tokens: list[Token]) -> str | None:
-    if not tokens:
-        return None
-    doc = tokens[0].doc
-    first, last = tokens[0].i, tokens[-1].i + 1
-    for kind_id, start, end in keyword_matches(doc):
-        if start >= first and end <= last:
-            return kind_id
-    return None
-
-
-def parse_number(token: Token) -> int | None:
-    text = token.lower_.replace(",", "")
-    if text.isdigit():
-        return int(text)
-    return NUMBER_WORDS.get(text)
 
 
 class Reader:
@@ -163,7 +85,7 @@ class Reader:
         self.findings: list[Finding] = []
         strings = pipeline().vocab.strings
         self.cues: dict[int, list[tuple[str, int]]] = {}
-        for label, start, end in _cue_matcher()(doc):
+        for label, start, end in cue_matcher()(doc):
             self.cues.setdefault(start, []).append((strings[label], end))
 
     # -- clauses and heads -------------------------------------------------------------
@@ -186,7 +108,7 @@ class Reader:
             token = self.doc[start - 1]
             if (token.text in _PUNCT_BOUNDARIES or token.text in QUOTES or spaced_dash(token)
                     or token.lower_ in HEAD_BOUNDARIES or index - start >= MAX_HEAD_TOKENS
-                    or _newline(token)):
+                    or newline(token)):
                 break
             start -= 1
         while start < index and self.doc[start].is_space:
@@ -299,7 +221,7 @@ class Reader:
             nxt = self.doc[after]
             content_like = (capitalised(nxt) or nxt.like_num or nxt.is_currency
                             or nxt.text[:1].isdigit())
-            if not content_like or nxt.lower_ in _STRUCTURE_WORDS or nxt.text in QUOTES:
+            if not content_like or nxt.lower_ in STRUCTURE_WORDS or nxt.text in QUOTES:
                 return None
             return Anchor(self.head_before(after, start), after, strength="bare")
         return None
@@ -335,80 +257,12 @@ class Reader:
 
     # -- items -------------------------------------------------------------------------
 
-    def split_items(self, start: int, end: int, *, bounded: bool,
-                    names_sections: bool = False) -> list[str]:
-        """Comma/and separated items; an unbounded list stops at a chunk that starts a new
-        thought ("a gallery", "plus ...", anything naming a structure)."""
-        chunks: list[list[Token]] = [[]]
-        depth = 0
-        separators = (";",) if self._semicolons(start, end) else (",", ";")
-        for token in self.doc[start:end]:
-            if token.text == "(":
-                depth += 1
-            elif token.text == ")":
-                depth = max(0, depth - 1)
-            if _newline(token) or depth == 0 and (
-                    token.text in separators or separators == (",", ";")
-                    and token.lower_ in ("and", "&") and not self._joins_name(token)):
-                chunks.append([])
-            elif not token.is_space:
-                chunks[-1].append(token)
-        items: list[str] = []
-        for chunk in chunks:
-            while chunk and (chunk[0].lower_ in _ITEM_LEAD or chunk[0].text in _BULLETS):
-                chunk = chunk[1:]
-            while chunk and chunk[-1].text in (".", "!", ":", "\u2014", "\u2013", "-", ")") \
-                    and not (chunk[-1].text == ")" and any(t.text == "(" for t in chunk)):
-                chunk = chunk[:-1]
-            if not chunk:
-                continue
-            if not bounded and self._stops(chunk, names_sections):
-                break
-            if len(chunk) > MAX_ITEM_TOKENS:
-                if bounded:
-                    continue
-                break
-            self.used.update(t.i for t in chunk)
-            text = unquoted(text_of(chunk))
-            if text and text.lower() not in (i.lower() for i in items):
-                items.append(text[0].upper() + text[1:] if text[0].islower() else text)
+    def items(self, start: int, end: int, *, bounded: bool,
+              names_sections: bool = False) -> list[str]:
+        items, used = split_items(self.doc, start, end, bounded=bounded, blocked=self.blocked,
+                                  names_sections=names_sections)
+        self.used |= used
         return items
-
-    def _semicolons(self, start: int, end: int) -> bool:
-        """"Ann, chef; Bo, waiter": semicolons separate, commas belong to the items."""
-        depth = 0
-        for token in self.doc[start:end]:
-            depth += (token.text == "(") - (token.text == ")")
-            if token.text == ";" and depth == 0:
-                return True
-        return False
-
-    def _joins_name(self, token: Token) -> bool:
-        """"&" and "and" inside a name ("Priya & Daniel", "Fish & Chips") do not split."""
-        if token.lower_ != "&":
-            return False
-        doc = self.doc
-        return 0 < token.i < len(doc) - 1 and capitalised(doc[token.i + 1])
-
-    def _stops(self, chunk: list[Token], names_sections: bool) -> bool:
-        first = chunk[0]
-        if first.lower_ in _CHUNK_STOPS and first.text.islower():
-            return True
-        if first.lower_ == "the" and first.text == "the":
-            return True
-        if any(t.lower_ in _STRUCTURE_WORDS for t in chunk) or any(
-                t.i in self.blocked for t in chunk):
-            return True
-        return not names_sections and self._names_a_section(chunk)
-
-    def _names_a_section(self, chunk: list[Token]) -> bool:
-        """"FAQ", "opening hours" or "menu section" start a new section; "Menu design"
-        is an item."""
-        first, last = chunk[0].i, chunk[-1].i + 1
-        for _, start, end in keyword_matches(self.doc):
-            if start == first and (end == last or self.doc[end].lower_ in LIST_WORDS):
-                return True
-        return False
 
     # -- reading -----------------------------------------------------------------------
 
@@ -432,7 +286,7 @@ class Reader:
         bounded = anchor.explicit_end is not None
         if anchor.strength == "offer":
             kind_id = anchor.offered_kind or "services"
-            items = self.split_items(anchor.content_start, limit, bounded=False)
+            items = self.items(anchor.content_start, limit, bounded=False)
             if len(items) >= 2:
                 self._add(head.start, kind_id, KINDS_BY_ID[kind_id].heading, items)
             return
@@ -451,8 +305,8 @@ class Reader:
         if lowers[-1] in ("name", "title", "tagline", "slogan", "subtitle"):
             return
         names_sections = self._is_nav(head) or lowers[-1] == "sections"
-        items = self.split_items(anchor.content_start, limit, bounded=bounded,
-                                 names_sections=names_sections)
+        items = self.items(anchor.content_start, limit, bounded=bounded,
+                           names_sections=names_sections)
         if not items:
             return
         if anchor.strength in ("strong", "weak") and len(items) < 2 \
@@ -466,7 +320,7 @@ class Reader:
         if any(w in PICTURE_WORDS or w in ("gallery", "galería") for w in lowers):
             return
         if any(w in FORM_WORDS for w in lowers):
-            self._add(head.start, "form", form_heading(head), _field_labels(items))
+            self._add(head.start, "form", form_heading(head), field_labels(items))
         elif self._is_nav(head):
             self._add(head.start, "nav", "Navigation", items)
         elif lowers == ["sections"] or lowers[-1:] == ["sections"]:
@@ -548,7 +402,7 @@ class Reader:
             if any(i in self.used or i in self.blocked for i in tokens):
                 continue
             after = self.doc[end].lower_ if end < len(self.doc) else ""
-            if kind_id == "projects" and after in SITE_WORDS or self.doc[start].lower_ == "shop":
+            if (kind_id == "projects" and after in SITE_WORDS) or self.doc[start].lower_ == "shop":
                 continue
             if kind_id == "menu" and after in ("bar",):
                 continue
@@ -565,76 +419,3 @@ class Reader:
                 self._add(token.i, "hero", "Hero", [])
 
 
-def _newline(token: Token) -> bool:
-    return token.is_space and "\n" in token.text
-
-
-_PAIRS = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
-
-
-def unquoted(text: str) -> str:
-    """Quotes around a whole item go; quotes inside it stay ("It's "quoted"" keeps its)."""
-    text = text.strip()
-    if len(text) >= 2 and _PAIRS.get(text[0]) == text[-1] and text.count(text[0]) == (
-            2 if text[0] == text[-1] else 1):
-        return text[1:-1].strip()
-    return text
-
-
-def head_name(head: Head) -> str:
-    """"a table of this week's shows" -> "This week's shows"; "beer list table" -> "Beer list"."""
-    tokens = list(head.tokens)
-
-    def strip_front() -> None:
-        while tokens and (tokens[0].lower_ in DETERMINERS or tokens[0].lower_ in LEADING_VERBS
-                          or tokens[0].like_num or tokens[0].lower_ in ("of", "in", "as")
-                          or tokens[0].lower_ in LIST_WORDS or tokens[0].lower_ in TABLE_WORDS):
-            tokens.pop(0)
-
-    strip_front()
-    while tokens and (tokens[-1].lower_ in TABLE_WORDS or tokens[-1].lower_ in LIST_WORDS
-                      and not (tokens[-1].lower_ == "list" and len(tokens) > 1
-                               and not tokens[-2].lower_.endswith("s"))
-                      or tokens[-1].lower_ in ("in", "as", "into", "a", "an", "the")):
-        tokens.pop()
-    strip_front()
-    if not tokens:
-        tokens = [t for t in head.tokens if t.lower_ not in DETERMINERS and not t.like_num]
-    if not tokens:
-        return ""
-    text = text_of(tokens)
-    return text[0].upper() + text[1:]
-
-
-def form_heading(head: Head) -> str:
-    """"an RSVP form" -> "RSVP"; "a form to suggest a trail" -> "Suggest a trail"."""
-    lowers = head.lowers
-    index = next((i for i, w in enumerate(lowers) if w in FORM_WORDS), len(lowers))
-    before = [t for t in head.tokens[:index] if t.lower_ not in DETERMINERS
-              and t.lower_ not in LEADING_VERBS and not t.like_num]
-    if before:
-        text = text_of(before)
-        return text[0].upper() + text[1:]
-    after = head.tokens[index + 1 :]
-    if after and after[0].lower_ == "to" and len(after) > 1:
-        text = text_of(after[1:])
-        return text[0].upper() + text[1:]
-    doc = head.tokens[0].doc if head.tokens else None
-    if doc is not None:
-        sentence = doc[head.start].sent
-        for token in sentence:
-            if token.lower_ in FORM_PURPOSES:
-                return FORM_PURPOSES[token.lower_]
-    return "Form"
-
-
-def _field_labels(items: list[str]) -> list[str]:
-    labels = []
-    for item in items:
-        words = item.split()
-        while words and words[-1].lower().rstrip(".") in ("field", "fields", "only"):
-            words.pop()
-        if words:
-            label = " ".join(words)
-            labels.append(label[0].upper() + label[1:])
-    return labels

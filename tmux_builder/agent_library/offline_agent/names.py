@@ -65,6 +65,16 @@ def _name_token(token: Token) -> bool:
     return capitalised(token) and token.lower_ not in NOT_NAMES and token.text not in QUOTES
 
 
+def _name_word(token: Token) -> bool:
+    return capitalised(token) and token.text not in QUOTES and not token.is_punct
+
+
+def _joins(doc: Doc, index: int) -> bool:
+    """A small word inside a name: "Priya & Daniel", "Code by the Sea"."""
+    return (doc[index].lower_ in NAME_CONNECTORS and index + 1 < len(doc)
+            and (capitalised(doc[index + 1]) or doc[index + 1].lower_ in NAME_CONNECTORS))
+
+
 def capitalised_run(doc: Doc, start: int, *, allow_first_common: bool = False) -> Title | None:
     """The longest name starting at `start`: capitalised words joined by small connectors."""
     if start >= len(doc):
@@ -74,11 +84,7 @@ def capitalised_run(doc: Doc, start: int, *, allow_first_common: bool = False) -
         return None
     end = start + 1
     while end < len(doc) and end - start < MAX_TITLE_TOKENS:
-        token = doc[end]
-        if capitalised(token) and token.text not in QUOTES and not token.is_punct:
-            end += 1
-        elif (token.lower_ in NAME_CONNECTORS and end + 1 < len(doc)
-              and (capitalised(doc[end + 1]) or doc[end + 1].lower_ in NAME_CONNECTORS)):
+        if _name_word(doc[end]) or _joins(doc, end):
             end += 1
         else:
             break
@@ -117,11 +123,15 @@ def _first_quoted(doc: Doc) -> Title | None:
     return None
 
 
-def _first_run(doc: Doc) -> Title | None:
-    """The first phrase of two or more capitalised words (a sentence's first word alone is
-    not a name)."""
+def first_run(doc: Doc, taken: set[int]) -> Title | None:
+    """The first phrase of two or more capitalised words outside the listed items (a
+    sentence's first word alone is not a name)."""
     for token in doc:
+        if token.i in taken or not token.is_alpha:
+            continue
         found = capitalised_run(doc, token.i)
+        if found is not None and any(i in taken for i in range(found.start, found.end)):
+            continue
         if found is not None and found.end - found.start >= 2:
             words = [t for t in doc[found.start : found.end] if t.is_alpha]
             if len(words) >= 2:
@@ -130,6 +140,8 @@ def _first_run(doc: Doc) -> Title | None:
 
 
 def find_title(doc: Doc) -> Title | None:
+    """The name given by a cue ("called", quotes, "for", "we are"); `first_run` is the
+    fallback once the listed items are known."""
     matches = sorted(_matcher()(doc), key=lambda m: m[1])
     by_label: dict[str, list[tuple[int, int]]] = {}
     for label, start, end in matches:
@@ -152,4 +164,4 @@ def find_title(doc: Doc) -> Title | None:
             found = capitalised_run(doc, end)
             if found is not None:
                 return found
-    return _first_run(doc)
+    return None

@@ -48,3 +48,8 @@ def text_of(span: Span | list[Token]) -> str:
         return ""
     doc = tokens[0].doc
     return doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
+
+
+def sentence_case(text: str) -> str:
+    """"lawn care" -> "Lawn care"; "e-bike" -> "E-bike"; "iPhone" stays."""
+    return text[0].upper() + text[1:] if text and text[0].islower() else text

@@ -7,10 +7,9 @@ from __future__ import annotations
 import re
 
 from tmux_builder.agent_library.offline_agent.content import Finding, Reader
-from tmux_builder.agent_library.offline_agent.names import find_title
+from tmux_builder.agent_library.offline_agent.names import find_title, first_run
 from tmux_builder.agent_library.offline_agent.nlp import read
 from tmux_builder.agent_library.offline_agent.spec import (
-    DEFAULT_GALLERY_COUNT,
     MAX_GALLERY_COUNT,
     NavLink,
     Section,
@@ -47,13 +46,17 @@ def parse_requirements(requirements: str, *, site_type: str, host_provider: str)
     doc = read(text)
     assumptions: list[str] = []
     found_title = find_title(doc)
-    title = clean_text(found_title.text)[:80] if found_title else ""
     blocked = set(range(found_title.start, found_title.end)) if found_title else set()
+    reader = Reader(doc, blocked)
+    findings = reader.read()
+    if found_title is None:
+        found_title = first_run(doc, reader.used)
+        if found_title is not None:
+            blocked = set(range(found_title.start, found_title.end))
+    title = clean_text(found_title.text)[:80] if found_title else ""
     if not title:
         title = DEFAULT_TITLE
         assumptions.append(f"no name given: the title is {DEFAULT_TITLE!r}")
-    reader = Reader(doc, blocked)
-    findings = reader.read()
     theme = find_theme(doc, blocked | reader.used)
     mode = theme.mode or "light"
     colour = theme.colour or ("black" if mode == "dark" else DEFAULT_COLOUR)
@@ -200,13 +203,3 @@ def _by_stem(spec: SiteSpec, lowered: str) -> Section | None:
     stem = lowered[:5]
     return next((s for s in spec.sections if len(stem) >= 4 and (
         s.heading.lower().startswith(stem) or s.id.startswith(stem))), None)
-
-
-def parse_count(word: str) -> int:
-    from tmux_builder.agent_library.offline_agent.vocabulary import NUMBER_WORDS
-
-    value = int(word) if word.isdigit() else NUMBER_WORDS[word.lower()]
-    return max(1, min(MAX_GALLERY_COUNT, value))
-
-
-__all__ = ["DEFAULT_GALLERY_COUNT", "choose_runtime", "parse_count", "parse_requirements"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from tmux_builder.agent_library.offline_agent.content import Reader
+from tmux_builder.agent_library.offline_agent.items import split_items as items_between
 from tmux_builder.agent_library.offline_agent.nlp import read
-from tmux_builder.agent_library.offline_agent.parsing import clean_text, parse_count
+from tmux_builder.agent_library.offline_agent.parsing import clean_text
 from tmux_builder.agent_library.offline_agent.spec import (
     DEFAULT_GALLERY_COUNT,
+    MAX_GALLERY_COUNT,
     Section,
     SiteSpec,
 )
@@ -57,7 +58,12 @@ def _value(match: re.Match[str]) -> str:
 
 def split_items(phrase: str) -> list[str]:
     doc = read(phrase)
-    return Reader(doc, set()).split_items(0, len(doc), bounded=True)
+    return items_between(doc, 0, len(doc), bounded=True, blocked=set())[0]
+
+
+def parse_count(word: str) -> int:
+    value = int(word) if word.isdigit() else NUMBER_WORDS[word.lower()]
+    return max(1, min(MAX_GALLERY_COUNT, value))
 
 
 def _target(spec: SiteSpec, word: str) -> Section | None:

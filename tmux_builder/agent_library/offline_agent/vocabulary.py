@@ -108,8 +108,8 @@ NOT_NAMES = frozenset({
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     "mon", "tue", "wed", "thu", "fri", "sat", "sun", "members", "menu", "services", "contact",
     "navigation", "sections", "products", "events", "schedule", "sponsors", "skills",
-    "experience", "address", "opening", "hours", "registration", "programs", "upcoming", "call", "we're", "it's", "flask", "need", "want",
-    "one-page", "one", "gallery site", "subjects", "prices", "pricing", "faq",
+    "experience", "address", "opening", "hours", "registration", "programs", "upcoming",
+    "call", "need", "want", "one-page", "one", "subjects", "prices", "pricing", "faq",
 })
 
 COLOURS: dict[str, str] = {
