@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tmux_builder.agent_library.offline_agent.parsing import parse_requirements
+from tmux_builder.agent_library.offline_agent.refine import apply_refinement
 from tmux_builder.agent_library.offline_agent.spec import SiteSpec, split_cells
 
 
@@ -195,3 +196,14 @@ def test_a_version_1_spec_still_loads() -> None:
     assert contact is not None and [f.name for f in contact.fields] == ["name", "email",
                                                                         "message"]
     assert spec.mode == "light" and spec.version == 2
+
+
+def test_refinements_reach_sections_the_request_created() -> None:
+    spec = spec_for("A node app called Trailhead Notes listing three hiking trails (Eagle "
+                    "Ridge, Fern Hollow, Granite Loop).", "dynamic")
+    changes = apply_refinement(spec, "Add Cedar Loop to the hiking trails. Remove Fern Hollow "
+                                     "from the trails; make it dark")
+    assert changes == ["added Cedar Loop to hiking-trails", "removed fern hollow from "
+                       "hiking-trails", "theme mode set to dark"]
+    assert items_of(spec, "hiking-trails") == ["Eagle Ridge", "Granite Loop", "Cedar Loop"]
+    assert spec.mode == "dark"

@@ -1,7 +1,7 @@
 """The offline agent listens. Every request of a 45-request corpus (static, node, python) is
 built by the agent's real code and served over real HTTP; Chromium counts the expected items
 on the pages, and the share must be at least 90%. A subset runs its generated E2E tests (which
-fail when an asked-for item is taken off the page) and goes through the whole pipeline."""
+fail when an asked-for item is taken off the page) and two go through the whole pipeline."""
 
 from __future__ import annotations
 
@@ -37,7 +37,6 @@ SABOTAGE = {
     "trailhead-notes": (r"<li>Fern Hollow</li>", "test_list_items[hiking-trails]"),
     "blue-fin": (r'<label for="[^"]+">Party size</label>', "test_form_fields[reservation]"),
     "sprout-kids": (r'<a href="#team">Staff</a>', "test_navigation"),
-    "paper-lanterns": (r'<section id="gallery".*?</section>', "test_gallery_images"),
     "midnight-jazz": (r' class="theme-dark"', "test_theme"),
 }
 PIPELINE_SUBSET = ("harbor-lights", "trailhead-notes")
@@ -69,8 +68,9 @@ def runtime_of_request(entry: CorpusRequest) -> str:
 
 
 @pytest.mark.parametrize("request_id", sorted(SABOTAGE))
-def test_generated_e2e_passes_and_notices_a_missing_item(tmp_path: Path,
-                                                         request_id: str) -> None:
+def test_generated_e2e_notices_exactly_the_missing_item(tmp_path: Path,
+                                                        request_id: str) -> None:
+    """One item is taken off the page: its test fails and every other test passes."""
     entry = corpus_entry(request_id)
     workspace = build_site(tmp_path, entry)
     runtime = runtime_of(workspace)
@@ -78,13 +78,14 @@ def test_generated_e2e_passes_and_notices_a_missing_item(tmp_path: Path,
     pattern, failing_test = SABOTAGE[request_id]
     html = index.read_text()
     assert re.search(pattern, html, re.S), f"{pattern} not in the page"
+    index.write_text(re.sub(pattern, "", html, count=1, flags=re.S))
     with serve_site(workspace, runtime) as url:
-        passed = run_e2e(workspace, url)
-        assert passed.returncode == 0, passed.stdout + passed.stderr
-        index.write_text(re.sub(pattern, "", html, count=1, flags=re.S))
-        broken = run_e2e(workspace, url)
-    assert broken.returncode != 0
-    assert f"e2e_test.py::{failing_test}" in broken.stdout, broken.stdout
+        result = run_e2e(workspace, url)
+    assert result.returncode != 0
+    failed = re.findall(r"^FAILED \S+::(\S+)", result.stdout, re.M)
+    assert failed == [failing_test], result.stdout
+    passed = re.search(r"1 failed, (\d+) passed", result.stdout)
+    assert passed and int(passed.group(1)) >= 5, result.stdout
 
 
 @pytest.fixture

@@ -44,6 +44,10 @@ TAGLINE_PATTERN = (
 )
 ADD_ITEMS = rf"\badd\s+(?P<items>.+?)\s+(?:to|into|on)\s+{_SECTION}\b"
 REMOVE_ITEMS = rf"\b(?:remove|delete|drop|take)\s+(?P<items>.+?)\s+(?:from|off)\s+{_SECTION}\b"
+# Any section the request created ("add Cedar Loop to the hiking trails"), to the clause end.
+_ANY_SECTION = r"(?:the\s+)?(?P<section>[^,;]+?)(?:\s+(?:list|section|table|page))?\s*$"
+ADD_TO_ANY = rf"\badd\s+(?P<items>.+?)\s+(?:to|into|on)\s+{_ANY_SECTION}"
+REMOVE_FROM_ANY = rf"\b(?:remove|delete|drop|take)\s+(?P<items>.+?)\s+(?:from|off)\s+{_ANY_SECTION}"
 ADD_SECTION = rf"\b(?:add|include|show|put)\s+(?:a|an|the|some)?\s*(?:new\s+)?{_SECTION}\b"
 REMOVE_SECTION = (
     rf"\b(?:remove|delete|drop|hide|get\s+rid\s+of)\s+{_SECTION}\b(?!\s+(?:items?\s+)?(?:from|off))"
@@ -100,7 +104,7 @@ def _tagline(spec: SiteSpec, clause: str) -> tuple[list[str], str]:
 def _theme(spec: SiteSpec, clause: str) -> tuple[list[str], str]:
     if not re.search(THEME_TRIGGER, clause, re.IGNORECASE):
         return [], clause
-    theme = find_theme(read(clause))
+    theme = find_theme(read(clause), about_theme=True)
     changes = []
     if theme.mode and theme.mode != spec.mode:
         spec.mode = theme.mode
@@ -113,7 +117,10 @@ def _theme(spec: SiteSpec, clause: str) -> tuple[list[str], str]:
 
 def _item_edits(spec: SiteSpec, clause: str) -> tuple[list[str], str]:
     changes: list[str] = []
-    for match in re.finditer(ADD_ITEMS, clause, re.IGNORECASE):
+    adds = list(re.finditer(ADD_ITEMS, clause, re.IGNORECASE)) or [
+        m for m in [re.search(ADD_TO_ANY, clause, re.IGNORECASE)]
+        if m and spec.find_section(m.group("section"))]
+    for match in adds:
         items = split_items(match.group("items"))
         section = _target(spec, match.group("section")) if items else None
         if section is None or section.kind not in ("list", "pricing", "hours", "faq",
@@ -126,7 +133,10 @@ def _item_edits(spec: SiteSpec, clause: str) -> tuple[list[str], str]:
         section.items.extend(i for i in items if i.lower() not in known)
         changes.append(f"added {', '.join(items)} to {section.id}")
         clause = clause.replace(match.group(0), " ")
-    for match in re.finditer(REMOVE_ITEMS, clause, re.IGNORECASE):
+    removes = list(re.finditer(REMOVE_ITEMS, clause, re.IGNORECASE)) or [
+        m for m in [re.search(REMOVE_FROM_ANY, clause, re.IGNORECASE)]
+        if m and spec.find_section(m.group("section"))]
+    for match in removes:
         section = spec.find_section(match.group("section"))
         items = {i.lower() for i in split_items(match.group("items"))}
         if section is None or not items:

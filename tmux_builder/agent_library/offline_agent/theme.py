@@ -25,7 +25,9 @@ class Theme:
     mode: str | None
 
 
-def find_theme(doc: Doc, blocked: set[int] = frozenset()) -> Theme:  # type: ignore[assignment]
+def find_theme(doc: Doc, blocked: set[int] | None = None, *, about_theme: bool = False) -> Theme:
+    """`about_theme`: the caller knows the text is about the look ("make it dark")."""
+    blocked = blocked or set()
     strict: str | None = None
     loose: str | None = None
     mode: str | None = None
@@ -37,7 +39,7 @@ def find_theme(doc: Doc, blocked: set[int] = frozenset()) -> Theme:  # type: ign
         sentence = token.sent
         window = doc[max(sentence.start, token.i - WINDOW) : min(sentence.end,
                                                                  token.i + WINDOW + 1)]
-        themed = any(t.lower_ in THEME_WORDS for t in window)
+        themed = about_theme or any(t.lower_ in THEME_WORDS for t in window)
         following = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
         if word in ("dark", "light", "deep", "pale") and following in COLOURS:
             continue  # "dark blue": the colour word decides, just below
