@@ -75,6 +75,11 @@ class Anchor:
     offered_kind: str | None = None
 
 
+def _starts_content(token: Token) -> bool:
+    """Items start with a capital or a figure ("Mon-Fri 9-5", "$12", "Eagle Ridge")."""
+    return capitalised(token) or token.like_num or token.is_currency or token.text[:1].isdigit()
+
+
 class Reader:
     """Reads one request; `findings` lists what it asks for, in order."""
 
@@ -185,6 +190,9 @@ class Reader:
     def _valid(self, anchor: Anchor) -> bool:
         if anchor.strength in ("offer", "address"):
             return True
+        if anchor.strength == "open":
+            return anchor.content_start < len(self.doc) and _starts_content(
+                self.doc[anchor.content_start])
         if anchor.strength == "phone":
             return self._phone_end(anchor.content_start)[1] >= 6
         return self.is_head(anchor.head, anchor.strength)
@@ -196,6 +204,9 @@ class Reader:
             verb = self.doc[cue_end - 1].lower_
             head = Head(index, cue_end, list(self.doc[index:cue_end]))
             return Anchor(head, cue_end, strength="offer", offered_kind=OFFER_VERBS[verb])
+        if label == "OPEN":
+            head = Head(index, cue_end, list(self.doc[index:cue_end]))
+            return Anchor(head, cue_end, strength="open", offered_kind="hours")
         if label == "ADDRESS":
             head = Head(index, cue_end, list(self.doc[index:cue_end]))
             return Anchor(head, cue_end, strength="address")
@@ -219,9 +230,7 @@ class Reader:
             if after >= end:
                 return None
             nxt = self.doc[after]
-            content_like = (capitalised(nxt) or nxt.like_num or nxt.is_currency
-                            or nxt.text[:1].isdigit())
-            if not content_like or nxt.lower_ in STRUCTURE_WORDS or nxt.text in QUOTES:
+            if not _starts_content(nxt) or nxt.lower_ in STRUCTURE_WORDS or nxt.text in QUOTES:
                 return None
             return Anchor(self.head_before(after, start), after, strength="bare")
         return None
@@ -284,10 +293,10 @@ class Reader:
     def _resolve(self, anchor: Anchor, limit: int, clause_end: int) -> None:
         head = anchor.head
         bounded = anchor.explicit_end is not None
-        if anchor.strength == "offer":
+        if anchor.strength in ("offer", "open"):
             kind_id = anchor.offered_kind or "services"
             items = self.items(anchor.content_start, limit, bounded=False)
-            if len(items) >= 2:
+            if len(items) >= (2 if anchor.strength == "offer" else 1):
                 self._add(head.start, kind_id, KINDS_BY_ID[kind_id].heading, items)
             return
         if anchor.strength == "address" or "address" in head.lowers:
@@ -326,7 +335,7 @@ class Reader:
         elif lowers == ["sections"] or lowers[-1:] == ["sections"]:
             self._add(head.start, "sections", "Sections", items)
         else:
-            kind_id = known_kind(head.tokens)
+            kind_id = known_kind(head.tokens, as_noun=True)
             table = any(w in TABLE_WORDS for w in lowers) or head.table_before
             if kind_id is not None and KINDS_BY_ID[kind_id].kind not in ("gallery", "text"):
                 if kind_id == "contact":

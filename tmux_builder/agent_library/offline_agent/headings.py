@@ -36,6 +36,9 @@ class Head:
 def head_name(head: Head) -> str:
     """"a table of this week's shows" -> "This week's shows"; "beer list table" -> "Beer list"."""
     tokens = list(head.tokens)
+    verbs = [n for n, t in enumerate(tokens) if t.lower_ in LEADING_VERBS]
+    if verbs and verbs[-1] < len(tokens) - 1:  # "It should list our plants" -> "our plants"
+        tokens = tokens[verbs[-1] + 1 :]
 
     def strip_front() -> None:
         while tokens and (tokens[0].lower_ in DETERMINERS or tokens[0].lower_ in LEADING_VERBS

@@ -111,9 +111,11 @@ def _stops(doc: Doc, chunk: list[Token], blocked: set[int], names_sections: bool
     first = chunk[0]
     if first.text in _CHUNK_STOPS or first.text == "the":
         return True
-    if any(t.lower_ in STRUCTURE_WORDS or t.i in blocked for t in chunk):
+    if any(t.i in blocked for t in chunk):
         return True
-    return not names_sections and _names_a_section(doc, chunk)
+    if names_sections:  # navigation labels: "Gallery", "Contact" are items here
+        return False
+    return any(t.lower_ in STRUCTURE_WORDS for t in chunk) or _names_a_section(doc, chunk)
 
 
 def _names_a_section(doc: Doc, chunk: list[Token]) -> bool:

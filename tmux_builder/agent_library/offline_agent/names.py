@@ -113,6 +113,24 @@ def _after_cue(doc: Doc, start: int) -> Title | None:
             or _plain_phrase(doc, start))
 
 
+def _lead_phrase(doc: Doc) -> Title | None:
+    """"studio nine dance - website with ...": the words before a dash or colon that is
+    followed by the kind of site."""
+    end = 0
+    while end < min(len(doc), 7) and not doc[end].is_punct and not doc[end].is_space:
+        end += 1
+    if end == 0 or end >= len(doc) - 1 or doc[end].text not in ("-", "\u2013", "\u2014", ":"):
+        return None
+    following = [t for t in doc[end + 1 : end + 5] if t.lower_ not in ("a", "an", "the", "my",
+                                                                    "our", "new", "simple")]
+    if not following or following[0].lower_ not in SITE_WORDS:
+        return None
+    text = text_of(doc[0:end])
+    if text.islower():
+        text = " ".join(word[:1].upper() + word[1:] for word in text.split())
+    return Title(text, 0, end)
+
+
 def _first_quoted(doc: Doc) -> Title | None:
     for token in doc:
         if token.text in QUOTES and (token.i == 0 or doc[token.i - 1].whitespace_
@@ -151,7 +169,7 @@ def find_title(doc: Doc) -> Title | None:
             found = _after_cue(doc, end)
             if found is not None and found.text:
                 return found
-    quoted = _first_quoted(doc)
+    quoted = _first_quoted(doc) or _lead_phrase(doc)
     if quoted is not None:
         return quoted
     for label in ("INTRO", "FOR"):

@@ -22,7 +22,8 @@ MAX_GALLERY_COUNT = 24
 RESERVED_IDS = frozenset({"top", "main", "nav"})
 _CELL_SEPARATOR = re.compile(r"\s+[-\u2013\u2014]\s+|:\s+")
 _TRAILING_VALUE = re.compile(
-    r"^(?P<label>.*?\S)\s+(?P<value>(?:[$\u20ac\u00a3\u00a5]\s?)?\d[\d.,:]*\s*"
+    r"^(?P<label>.*?\S)\s+(?P<value>(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s+)?"
+    r"(?:[$\u20ac\u00a3\u00a5]\s?)?\d[\d.,:]*\s*"
     r"(?:%|am|pm|h|k)?(?:\s*[-\u2013]\s*\d[\d.,:]*\s*(?:am|pm|h)?)?)$",
     re.IGNORECASE,
 )
