@@ -59,7 +59,9 @@ class Finding:
     """One thing the request asks for, at token `position` (page order follows it)."""
 
     position: int
-    kind: str  # a known section id, or "list", "form", "nav", "sections", "details"
+    # A known section id, or "list", "form", "nav", "sections", "details", "gallery", "hero",
+    # or "mention" (a known section named without items; `heading` holds its id).
+    kind: str
     heading: str
     items: list[str] = field(default_factory=list)
     table: bool = False
@@ -415,8 +417,7 @@ class Reader:
                 continue
             if kind_id == "menu" and after in ("bar",):
                 continue
-            form = after in FORM_WORDS
-            self._add(start, "mention", kind_id, [], count=1 if form else 0)
+            self._add(start, "mention", kind_id, [])
         for token in self.doc:
             if token.lower_ in FORM_WORDS and token.i not in self.used \
                     and token.i not in self.blocked:

@@ -97,7 +97,7 @@ def lay_out(spec: SiteSpec, findings: list[Finding]) -> list[str]:
         if finding.kind == "nav":
             nav_labels.extend(items)
         elif finding.kind == "mention":
-            _mention(spec, finding.heading, form=bool(finding.count))
+            _mention(spec, finding.heading)
         elif finding.kind == "sections":
             for name in items:
                 _named_section(spec, name)
@@ -135,7 +135,7 @@ def _fill(section: Section, items: list[str], table: bool) -> None:
     section.table = section.table or table
 
 
-def _mention(spec: SiteSpec, kind_id: str, *, form: bool) -> None:
+def _mention(spec: SiteSpec, kind_id: str) -> None:
     if kind_id == "contact":
         _contact(spec, with_form=True)
     elif spec.section(kind_id) is None:
