@@ -53,7 +53,7 @@ def test_static_site_plan_build_e2e_and_refine(tmp_path: Path) -> None:
     assert agent.run(autonomous_prompt(workspace, "create_plan")) == "PHASE_COMPLETE: create_plan"
     plan = (workspace / "output" / "plan.md").read_text()
     for needle in ("Sunrise Bakery", "#menu", "Croissants", "Cinnamon rolls", "4 images",
-                   "orange", "test_contact_form_submission"):
+                   "orange", "test_form_submission[contact]"):
         assert needle in plan, needle
 
     status = agent.run(autonomous_prompt(workspace, "generate_code"))
@@ -140,7 +140,10 @@ def test_dynamic_site_builds_and_passes_its_e2e(
         assert f"{item}</" in html, item
     assert f"--primary: {colour}" in (source / "public" / "style.css").read_text()
     tests = (workspace / "deployment" / "tests" / "e2e_test.py").read_text()
-    assert "/api/contact" in tests and "test_api_health" in tests
+    assert "/api/forms/" in tests and "test_api_health" in tests
+    site = json.loads((source / "site.json").read_text())
+    assert site == {"title": title, "forms": {"contact": {
+        "fields": ["name", "email", "message"], "name_field": "name"}}}
     with serve_site(workspace, runtime) as url:
         assert_e2e_passes(workspace, url)
     assert agent.close()[0] == 0

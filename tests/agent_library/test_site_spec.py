@@ -33,8 +33,9 @@ def test_sections_items_colour_and_gallery_count() -> None:
     spec = spec_for("Site called Leaf with services: web design, SEO and hosting, a gallery of "
                     "three photos, pricing plans Starter, Pro and Agency, FAQ, testimonials, "
                     "opening hours and a contact form. Green and white colours.")
+    # Sections follow the order the request names them in; contact stays last.
     assert [s.id for s in spec.sections] == [
-        "services", "gallery", "testimonials", "pricing", "hours", "faq", "contact"
+        "services", "gallery", "pricing", "faq", "testimonials", "hours", "contact"
     ]
     services = spec.section("services")
     pricing = spec.section("pricing")

@@ -1,115 +1,32 @@
-"""Plain-language requirements to a `SiteSpec`, by keyword rules (no AI involved)."""
+"""Plain-language requirements to a `SiteSpec`: spaCy's rule-based tokenizer and matchers
+read the request (`names`, `content`, `theme`); this module lays the findings out as
+sections. Template-based: no language model is involved."""
 
 from __future__ import annotations
 
 import re
 
+from tmux_builder.agent_library.offline_agent.content import Finding, Reader
+from tmux_builder.agent_library.offline_agent.names import find_title, first_run
+from tmux_builder.agent_library.offline_agent.nlp import read
 from tmux_builder.agent_library.offline_agent.spec import (
-    COLOURS,
-    DEFAULT_COLOUR,
-    DEFAULT_GALLERY_COUNT,
-    KINDS_BY_ID,
     MAX_GALLERY_COUNT,
-    SECTION_KINDS,
+    NavLink,
+    Section,
     SiteSpec,
+    make_fields,
+)
+from tmux_builder.agent_library.offline_agent.theme import find_theme
+from tmux_builder.agent_library.offline_agent.vocabulary import (
+    DEFAULT_COLOUR,
+    DEFAULT_CONTACT_FIELDS,
+    KINDS_BY_ID,
+    SECTION_KINDS,
 )
 
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-}
-_COLOUR_WORDS = "|".join(sorted(COLOURS, key=len, reverse=True))
-_COLOUR_NOUNS = r"(?:theme|colou?rs?|scheme|accents?|background|palette|tones?|look|style)"
-_TITLE_STOP = (
-    r"(?=\s+(?:with|that|which|for|featuring|having|including|where|in|using|on)\b"
-    r"|\s+and\s+(?:a|an|the|it|has|have|show|shows|include|includes|add|remove|make|change|"
-    r"set|then|delete|drop|use|put)\b|[,.;:!?()\n]|$)"
-)
-_CONNECTORS = (
-    r"(?:\s+(?:plans?|tiers?|options)\s+(?!(?:with|of|including|like|such|for)\b)"
-    r"|(?:\s+(?:section|page|list|area|plans?|tiers?|options|items))?\s*(?:\(|:|\s+(?:"
-    r"listing|lists|with|of|including|includes|featuring|like|such as|offering|showing|"
-    r"containing|that lists|for)\s+))"
-)
-_ITEM_STOP_WORDS = re.compile(
-    r"\b(section|form|page|theme|colou?r|website|site|gallery|contact|testimonials?|pricing|"
-    r"faq|hours|about|menu|services|products|projects|team|reviews|photos|images)\b",
-    re.IGNORECASE,
-)
-_ARTICLE = re.compile(r"^(?:a|an|the|our|some|fresh)\s+", re.IGNORECASE)
-_NUMBER = rf"(\d+|{'|'.join(NUMBER_WORDS)})"
+DEFAULT_TITLE = "My Website"
 DYNAMIC_PYTHON = re.compile(r"\b(python|flask|django|fastapi)\b", re.IGNORECASE)
-
-
-def clean_phrase(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip(" \t\"'\u201c\u201d\u2018\u2019")
-
-
-def find_title(text: str) -> str | None:
-    quoted_after = re.search(
-        r"\b(?:called|named|titled)\s+[\"\u201c]([^\"\u201d\n]{1,80})[\"\u201d]",
-        text,
-        re.IGNORECASE,
-    )
-    if quoted_after:
-        return clean_phrase(quoted_after.group(1))
-    bare = re.search(rf"\b(?:called|named|titled)\s+(.{{1,80}}?){_TITLE_STOP}", text,
-                     re.IGNORECASE)
-    if bare and clean_phrase(bare.group(1)):
-        return clean_phrase(bare.group(1))
-    quoted = re.search(r"[\"\u201c]([^\"\u201d\n]{2,80})[\"\u201d]", text)
-    return clean_phrase(quoted.group(1)) if quoted else None
-
-
-def find_colour(text: str) -> str | None:
-    strict = re.search(rf"\b({_COLOUR_WORDS})\b(?:\s+and\s+\w+)?\s+{_COLOUR_NOUNS}\b", text,
-                       re.IGNORECASE) or re.search(
-        rf"\b{_COLOUR_NOUNS}\b[^.;,]{{0,25}}?\b({_COLOUR_WORDS})\b", text, re.IGNORECASE)
-    if strict:
-        return strict.group(1).lower()
-    loose = re.search(rf"\b({_COLOUR_WORDS})\b", text, re.IGNORECASE)
-    return loose.group(1).lower() if loose else None
-
-
-def parse_count(word: str) -> int:
-    value = int(word) if word.isdigit() else NUMBER_WORDS[word.lower()]
-    return max(1, min(MAX_GALLERY_COUNT, value))
-
-
-def find_gallery_count(text: str) -> int | None:
-    match = re.search(rf"\b{_NUMBER}\s+(?:\w+\s+)?(?:photos|images|pictures|pics)\b", text,
-                      re.IGNORECASE) or re.search(
-        rf"\bgallery\s+(?:of|with)\s+{_NUMBER}\b", text, re.IGNORECASE)
-    return parse_count(match.group(1)) if match else None
-
-
-def split_items(phrase: str) -> list[str]:
-    """`croissants, bagels and muffins, a gallery` -> [Croissants, Bagels, Muffins]."""
-    items: list[str] = []
-    for raw in re.split(r",\s*|\s+(?:and|&|or|plus|with)\s+|\)", phrase):
-        item = clean_phrase(raw)
-        if not item:
-            continue
-        if _ITEM_STOP_WORDS.search(item) or len(item.split()) > 6:
-            break
-        item = _ARTICLE.sub("", item)
-        if item and item.lower() not in (i.lower() for i in items):
-            items.append(item[0].upper() + item[1:])
-    return items
-
-
-def find_items(text: str, keywords: tuple[str, ...]) -> list[str]:
-    for keyword in keywords:
-        pattern = rf"\b{re.escape(keyword)}\b{_CONNECTORS}(?P<items>[^.;!?\n]+)"
-        for match in re.finditer(pattern, text, re.IGNORECASE):
-            items = split_items(match.group("items"))
-            if items:
-                return items
-    return []
-
-
-def mentioned(text: str, keywords: tuple[str, ...]) -> bool:
-    return any(re.search(rf"\b{re.escape(k)}\b", text, re.IGNORECASE) for k in keywords)
+HOME_LABELS = frozenset({"home", "top", "start", "inicio", "welcome"})
 
 
 def choose_runtime(site_type: str, requirements: str) -> str:
@@ -118,52 +35,171 @@ def choose_runtime(site_type: str, requirements: str) -> str:
     return "python" if DYNAMIC_PYTHON.search(requirements) else "node"
 
 
+def clean_text(text: str) -> str:
+    """One line, no control characters: what a title or an item may hold."""
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(text.split())[:200]
+
+
 def parse_requirements(requirements: str, *, site_type: str, host_provider: str) -> SiteSpec:
     text = requirements.strip()
+    doc = read(text)
     assumptions: list[str] = []
-    title = find_title(text)
+    found_title = find_title(doc)
+    blocked = set(range(found_title.start, found_title.end)) if found_title else set()
+    reader = Reader(doc, blocked)
+    findings = reader.read()
+    if found_title is None:
+        found_title = first_run(doc, reader.used)
+        if found_title is not None:
+            blocked = set(range(found_title.start, found_title.end))
+    title = clean_text(found_title.text)[:80] if found_title else ""
     if not title:
-        title = "My Website"
-        assumptions.append("no name given: the title is 'My Website'")
-    colour = find_colour(text)
-    if not colour:
-        colour = DEFAULT_COLOUR
-        assumptions.append(f"no colour given: the theme is {DEFAULT_COLOUR}")
+        title = DEFAULT_TITLE
+        assumptions.append(f"no name given: the title is {DEFAULT_TITLE!r}")
+    theme = find_theme(doc, blocked | reader.used)
+    mode = theme.mode or "light"
+    colour = theme.colour or ("black" if mode == "dark" else DEFAULT_COLOUR)
+    if theme.colour is None:
+        assumptions.append(f"no colour given: the theme colour is {colour}")
     spec = SiteSpec(
         title=title,
         tagline=f"Welcome to {title}.",
         colour=colour,
+        mode=mode,
         runtime=choose_runtime(site_type, text),
         site_type=site_type,
         host_provider=host_provider,
         requirements=text,
         assumptions=assumptions,
     )
-    for kind in SECTION_KINDS:
-        if not mentioned(text, kind.keywords):
-            continue
-        section = spec.add_section(kind.id)
-        if kind.kind == "gallery":
-            section.count = find_gallery_count(text) or DEFAULT_GALLERY_COUNT
-        elif kind.default_items:
-            items = find_items(text, kind.keywords)
-            if items:
-                section.items, section.assumed_items = items, False
+    nav_labels = lay_out(spec, findings)
     if not spec.sections:
         for section_id in ("about", "services", "contact"):
             spec.add_section(section_id)
         assumptions.append("no sections named: about, services and contact were chosen")
+    link_navigation(spec, nav_labels)
     for section in spec.sections:
         if section.assumed_items:
             assumptions.append(f"no {section.id} items named: placeholder items were used")
+        if section.kind == "text" and section.id not in KINDS_BY_ID:
+            assumptions.append(f"no text given for {section.heading!r}: a short placeholder")
     if spec.runtime != "static":
         assumptions.append(f"dynamic site: a dependency-free {spec.runtime} app was chosen")
     return spec
 
 
-def section_for_word(word: str) -> str | None:
-    lowered = word.lower()
+def lay_out(spec: SiteSpec, findings: list[Finding]) -> list[str]:
+    """Sections in the order the request names them; returns the navigation labels."""
+    nav_labels: list[str] = []
+    for finding in findings:
+        items = [clean_text(i) for i in finding.items if clean_text(i)]
+        if finding.kind == "nav":
+            nav_labels.extend(items)
+        elif finding.kind == "mention":
+            _mention(spec, finding.heading)
+        elif finding.kind == "sections":
+            for name in items:
+                _named_section(spec, name)
+        elif finding.kind == "details":
+            contact = _contact(spec, with_form=False)
+            contact.details.extend(i for i in items if i not in contact.details)
+        elif finding.kind == "gallery":
+            spec.add_section("gallery").count = max(1, min(MAX_GALLERY_COUNT, finding.count))
+        elif finding.kind == "form":
+            _form(spec, clean_text(finding.heading), items)
+        elif finding.kind == "hero":
+            note = "the header is the hero section (title, tagline and navigation)"
+            if note not in spec.assumptions:
+                spec.assumptions.append(note)
+        elif finding.kind in KINDS_BY_ID:
+            _fill(spec.add_section(finding.kind), items, finding.table)
+        else:
+            heading = clean_text(finding.heading)
+            section = spec.find_section(heading) or spec.add_custom(heading)
+            _fill(section, items, finding.table)
+    contact = spec.section("contact")
+    if contact is not None:
+        spec.sections.remove(contact)
+        spec.sections.append(contact)
+    return nav_labels
+
+
+def _fill(section: Section, items: list[str], table: bool) -> None:
+    if section.kind == "text":
+        section.kind = "list"
+    if section.assumed_items:
+        section.items, section.assumed_items = [], False
+    known = {i.lower() for i in section.items}
+    section.items.extend(i for i in items if i.lower() not in known)
+    section.table = section.table or table
+
+
+def _mention(spec: SiteSpec, kind_id: str) -> None:
+    if kind_id == "contact":
+        _contact(spec, with_form=True)
+    elif spec.section(kind_id) is None:
+        spec.add_section(kind_id)
+
+
+def _contact(spec: SiteSpec, *, with_form: bool) -> Section:
+    contact = spec.section("contact")
+    if contact is None:
+        contact = spec.add_section("contact")
+        if not with_form:
+            contact.fields = []
+    elif with_form and not contact.fields:
+        contact.fields = make_fields(DEFAULT_CONTACT_FIELDS)
+    return contact
+
+
+def _form(spec: SiteSpec, heading: str, labels: list[str]) -> None:
+    if "contact" in heading.lower():
+        contact = _contact(spec, with_form=True)
+        if labels:
+            contact.fields = make_fields(labels)
+        return
+    existing = next((s for s in spec.forms if s.heading.lower() == heading.lower()), None)
+    if existing is not None:
+        if labels:
+            existing.fields = make_fields(labels)
+        return
+    if not labels and any(s.kind == "form" for s in spec.sections):
+        return
+    section = spec.add_custom(heading, kind="form")
+    section.fields = make_fields(labels or DEFAULT_CONTACT_FIELDS)
+    if not labels:
+        spec.assumptions.append(f"no fields named for the {heading!r} form: name, email and "
+                                "message")
+
+
+def _named_section(spec: SiteSpec, name: str) -> Section:
+    lowered = name.lower()
     for kind in SECTION_KINDS:
-        if lowered == kind.id or lowered in kind.keywords or lowered.rstrip("s") == kind.id:
-            return kind.id
-    return KINDS_BY_ID[lowered].id if lowered in KINDS_BY_ID else None
+        if lowered == kind.id or lowered in kind.keywords:
+            if kind.id == "contact":
+                return _contact(spec, with_form=True)
+            return spec.add_section(kind.id)
+    return spec.find_section(name) or spec.add_custom(name, kind="text")
+
+
+def link_navigation(spec: SiteSpec, labels: list[str]) -> None:
+    """Each asked-for link points at its section ("Shop" at the products, "Enroll" at the
+    enrollment form, "Home" at the top); a link to nothing gets a section of its own."""
+    links: list[NavLink] = []
+    for label in labels:
+        lowered = label.lower()
+        if lowered in HOME_LABELS:
+            links.append(NavLink(label, "top"))
+            continue
+        section = spec.find_section(label) or _by_stem(spec, lowered)
+        if section is None:
+            section = _named_section(spec, label)
+        links.append(NavLink(label, section.id))
+    spec.nav = links
+
+
+def _by_stem(spec: SiteSpec, lowered: str) -> Section | None:
+    stem = lowered[:5]
+    return next((s for s in spec.sections if len(stem) >= 4 and (
+        s.heading.lower().startswith(stem) or s.id.startswith(stem))), None)

@@ -18,7 +18,8 @@ PROMPT = "offline-agent> "
 BANNER = """\
 tmux-builder offline agent
 This is the built-in TEMPLATE-BASED offline agent, not an AI.
-It turns requirements into a site with keyword rules and fixed
+It reads requirements with rules (spaCy's tokenizer and rule-based
+matchers, no language model) and builds the site from fixed
 templates, following the same file protocol as Claude Code.
 Workspace: {workspace}
 """
