@@ -125,9 +125,11 @@ class Sandbox:
         network: bool = True,
         die_with_parent: bool = True,
         env: dict[str, str] | None = None,
+        seed_files: Sequence[tuple[int, Path]] = (),
     ) -> list[str]:
         """``argv`` run in the sandbox with ``writable`` read-write and ``readable`` read-only
-        (at their own paths), working directory ``cwd``."""
+        (at their own paths), working directory ``cwd``. ``seed_files`` are written from an
+        inherited descriptor into the private ``/tmp`` (writable by the sandboxed user)."""
         if not self.enabled:
             return list(argv)
         args = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-uts",
@@ -160,6 +162,10 @@ class Sandbox:
             args += _mount("--bind", path.resolve())
         for path in readable:
             args += _mount("--ro-bind", path.resolve())
+        for folder in dict.fromkeys(path.parent for _, path in seed_files):
+            args += ["--perms", "0777", "--dir", str(folder)]
+        for fd, path in seed_files:
+            args += ["--perms", "0666", "--file", str(fd), str(path)]
         for key, value in {"HOME": SANDBOX_HOME, **self.extra_env, **(env or {})}.items():
             args += ["--setenv", key, value]
         args += ["--chdir", str(cwd.resolve()), "--"]
