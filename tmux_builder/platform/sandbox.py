@@ -158,10 +158,10 @@ class Sandbox:
             args += _mount("--ro-bind", path)
         for path in self.hidden:
             args += _mount("--tmpfs", path)
-        for path in writable:
-            args += _mount("--bind", path.resolve())
-        for path in readable:
-            args += _mount("--ro-bind", path.resolve())
+        binds = [(p.resolve(), "--bind") for p in writable]
+        binds += [(p.resolve(), "--ro-bind") for p in readable]
+        for path, option in sorted(binds, key=lambda item: len(item[0].parts)):
+            args += _mount(option, path)  # a folder first, then what is mounted inside it
         for folder in dict.fromkeys(path.parent for _, path in seed_files):
             args += ["--perms", "0777", "--dir", str(folder)]
         for fd, path in seed_files:
