@@ -168,7 +168,7 @@ class Sandbox:
             args += ["--perms", "0666", "--file", str(fd), str(path)]
         for key, value in {"HOME": SANDBOX_HOME, **self.extra_env, **(env or {})}.items():
             args += ["--setenv", key, value]
-        args += ["--chdir", str(cwd.resolve()), "--"]
+        args += ["--chdir", os.path.abspath(cwd), "--"]  # a link (code/) resolves at start
         if self.user is not None:
             args += [SETPRIV, f"--reuid={self.user.uid}", f"--regid={self.user.gid}",
                      "--clear-groups", "--no-new-privs", "--inh-caps=-all",
