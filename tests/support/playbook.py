@@ -81,6 +81,7 @@ def fetch() -> str:
 
 
 def test_page_shows_the_request():
+    print("environment:", dict(os.environ))  # kept in pytest.log: what the run could see
     page = fetch()
 {checks}
 '''
@@ -106,12 +107,14 @@ def site_playbook(prompt: str, workdir: Path) -> list[ToolStep]:
                 marker_step(workdir, f"PHASE_COMPLETE: {phase}")]
     if phase == "refine":
         section = f'<section class="update"><p>{html.escape(text)}</p></section>\n'
-        return [ToolStep("Edit", {"file_path": str(workdir / "source" / "index.html"),
+        page_file = workdir / "source" / "index.html"
+        tests_file = workdir / "deployment" / "tests" / "e2e_test.py"
+        return [ToolStep("Read", {"file_path": str(page_file)}),  # Claude Code edits only
+                ToolStep("Read", {"file_path": str(tests_file)}),  # files it has read
+                ToolStep("Edit", {"file_path": str(page_file),
                                   "old_string": UPDATE_ANCHOR,
                                   "new_string": section + UPDATE_ANCHOR,
                                   "replace_all": False}, say="Adding the change."),
-                ToolStep("Write", {"file_path": str(workdir / "deployment" / "tests" /
-                                                    "e2e_test.py"),
-                                   "content": e2e_test([text])}),
+                ToolStep("Write", {"file_path": str(tests_file), "content": e2e_test([text])}),
                 marker_step(workdir, f"PHASE_COMPLETE: {phase}")]
     return [marker_step(workdir, f"PHASE_FAILED: the scripted model has no play for {phase}")]
