@@ -22,17 +22,17 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.model_server import RunningModel  # noqa: E402
-from tmux_builder.platform.agent_driver import AgentDriver, PhaseResult  # noqa: E402
-from tmux_builder.platform.db import ChatMessage, Database, StepRecord  # noqa: E402
-from tmux_builder.platform.demo import DEMO_REQUEST  # noqa: E402
-from tmux_builder.platform.engine import stack_engine  # noqa: E402
-from tmux_builder.platform.pipeline import Pipeline  # noqa: E402
-from tmux_builder.platform.sessions import create_session, send_chat  # noqa: E402
-from tmux_builder.platform.settings import Settings  # noqa: E402
-from tmux_builder.platform.site_server import stop_site_server_background  # noqa: E402
-from tmux_builder.platform.status import execution_status  # noqa: E402
-from tmux_builder.platform.worker import Worker, new_worker_id  # noqa: E402
+from tests.support.model_server import RunningModel
+from tmux_builder.platform.agent_driver import AgentDriver, PhaseResult
+from tmux_builder.platform.db import ChatMessage, Database, StepRecord
+from tmux_builder.platform.demo import DEMO_REQUEST
+from tmux_builder.platform.engine import stack_engine
+from tmux_builder.platform.pipeline import Pipeline
+from tmux_builder.platform.sessions import create_session, send_chat
+from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.site_server import stop_site_server_background
+from tmux_builder.platform.status import execution_status
+from tmux_builder.platform.worker import Worker, new_worker_id
 
 AGENT_STEPS = ("create_plan", "generate_code")
 

@@ -16,9 +16,9 @@ from pydantic import SecretStr
 
 from tests.api.conftest import ADMIN_TOKEN, auth, new_user
 from tests.support.model_server import RunningModel
-from tmux_builder.platform.agents.claude_code import find_claude_code
 from tmux_builder.api.app import create_app
 from tmux_builder.platform.agent_driver import tmux_session_name
+from tmux_builder.platform.agents.claude_code import find_claude_code
 from tmux_builder.platform.settings import Settings
 from tmux_builder.platform.site_server import stop_site_server_background
 from tmux_builder.platform.worker import Worker

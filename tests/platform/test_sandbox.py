@@ -18,7 +18,7 @@ import pytest
 
 from tmux_builder.platform.agent_driver import AgentDriver
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.sandbox import Sandbox
+from tmux_builder.platform.sandbox import Sandbox, SandboxError
 from tmux_builder.platform.settings import Settings
 from tmux_builder.platform.verification.e2e import run_e2e_tests
 from tmux_builder.platform.workspaces import workspace_path
@@ -163,7 +163,7 @@ def test_wrapped_command_fails_loudly_without_the_user(settings: Settings) -> No
     if os.geteuid() != 0:
         pytest.skip("only a root platform switches users")
     missing = settings.model_copy(update={"sandbox_user": "tb-no-such-user"})
-    with pytest.raises(Exception, match="tb-no-such-user.*does not exist"):
+    with pytest.raises(SandboxError, match=r"tb-no-such-user.*does not exist"):
         Sandbox.from_settings(missing)
     off = Sandbox.from_settings(settings.model_copy(update={"sandbox": False}))
     assert off.wrap(["true"], cwd=Path("/")) == ["true"]

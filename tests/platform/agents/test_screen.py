@@ -5,25 +5,34 @@ from __future__ import annotations
 from tmux_builder.platform.agents.screen import (
     CLAUDE_BUSY,
     CLAUDE_READY,
+    PROMPT_MARK,
     find_api_error,
     find_dialog,
     idle_signature,
 )
 
-PROMPT = "──────────\n❯\u00a0\n──────────\n  ⏵⏵ bypass permissions on (shift+tab to cycle)"
-TRUST = """ Accessing workspace:
+
+def screen(text: str) -> str:
+    """A screen as drawn: ``{M}`` stands for Claude Code's prompt mark (U+276F)."""
+    return text.replace("{M}", PROMPT_MARK)
+
+
+PROMPT = screen("──────────\n{M}\u00a0\n──────────\n"
+                "  ⏵⏵ bypass permissions on (shift+tab to cycle)")
+TRUST = screen(""" Accessing workspace:
  /srv/ws
  Quick safety check: Is this a project you created or one you trust? (Like your own code
- ❯ 1. Yes, I trust this folder
+ {M} 1. Yes, I trust this folder
    2. No, exit
- Enter to confirm · Esc to cancel"""
-API_KEY = """  Detected a custom API key in your environment
+ Enter to confirm · Esc to cancel""")
+API_KEY = screen("""  Detected a custom API key in your environment
   ANTHROPIC_API_KEY: sk-ant-...tok-123
   Do you want to use this API key?
     1. Yes
-  ❯ 2. No (recommended)"""
-OVERLOADED = ("❯ Read and execute the prompt in prompts/current.txt\n● API Error: 529 Overloaded. "
-              "This is a server-side issue, usually temporary — try again in a moment.")
+  {M} 2. No (recommended)""")
+OVERLOADED = screen("{M} Read and execute the prompt in prompts/current.txt\n"
+                    "● API Error: 529 Overloaded. This is a server-side issue, usually "
+                    "temporary — try again in a moment.")
 
 
 def test_the_empty_prompt_is_ready_and_a_dialog_choice_is_not() -> None:
@@ -48,10 +57,10 @@ def test_api_error_banners_are_named_but_retries_are_not() -> None:
 
 
 def test_the_spinner_and_its_clock_do_not_count_as_activity() -> None:
-    early = "❯ go\n· Discombobulating…\n" + PROMPT
-    later = "❯ go\n✻ Pondering… (12s · esc to interrupt)\n" + PROMPT
+    early = screen("{M} go\n· Discombobulating…\n") + PROMPT
+    later = screen("{M} go\n✻ Pondering… (12s · esc to interrupt)\n") + PROMPT
     assert idle_signature(early) == idle_signature(later.replace("(12s · esc to interrupt)", ""))
-    tokens = "❯ go\n✻ Pondering… (14s · ↓ 1.3k tokens · esc to interrupt)\n" + PROMPT
-    more = "❯ go\n✢ Pondering… (15s · ↓ 1.9k tokens · esc to interrupt)\n" + PROMPT
+    tokens = screen("{M} go\n✻ Pondering… (14s · ↓ 1.3k tokens · esc to interrupt)\n") + PROMPT
+    more = screen("{M} go\n✢ Pondering… (15s · ↓ 1.9k tokens · esc to interrupt)\n") + PROMPT
     assert idle_signature(tokens) != idle_signature(more), "a growing answer is activity"
     assert idle_signature(tokens) == idle_signature(tokens.replace("14s", "40s"))

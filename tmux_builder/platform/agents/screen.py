@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Claude Code's input line: "❯" then a no-break space, empty while nothing is typed. A dialog's
-# choice line ("❯ 1. Yes, I trust this folder") does not match.
-CLAUDE_READY = re.compile(r"^❯[\s\u00a0]*$", re.MULTILINE)
+# Claude Code's input line: U+276F then a no-break space, empty while nothing is typed. A
+# dialog's choice line (U+276F "1. Yes, I trust this folder") does not match.
+PROMPT_MARK = "\u276f"
+CLAUDE_READY = re.compile(rf"^{PROMPT_MARK}[\s\u00a0]*$", re.MULTILINE)
 CLAUDE_BUSY = re.compile(r"esc to interrupt")
 OFFLINE_READY = re.compile(r"offline-agent>\s*$")
 
