@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import libtmux
@@ -37,14 +38,21 @@ def secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
 MODEL_CREDENTIAL = "model-credential-for-the-agent-only-7c1d9e"
 
 
-@pytest.fixture
-def running(api_settings: Settings, secret_env: None) -> Iterator[tuple[TestClient, Settings]]:
-    with TestClient(create_app(api_settings)) as client:
-        yield client, api_settings
-    stop_site_server_background(api_settings)
-    server = libtmux.Server(socket_name=api_settings.tmux_socket)
+@contextmanager
+def _serving(settings: Settings) -> Iterator[tuple[TestClient, Settings]]:
+    """The app, then everything it started stopped: site server, tmux."""
+    with TestClient(create_app(settings)) as client:
+        yield client, settings
+    stop_site_server_background(settings)
+    server = libtmux.Server(socket_name=settings.tmux_socket)
     if server.is_alive():
         server.kill()
+
+
+@pytest.fixture
+def running(api_settings: Settings, secret_env: None) -> Iterator[tuple[TestClient, Settings]]:
+    with _serving(api_settings) as served:
+        yield served
 
 
 def _agent_processes(settings: Settings, execution_id: str) -> list[psutil.Process]:
@@ -128,12 +136,8 @@ def claude_running(api_settings: Settings, secret_env: None,
             "agent_profile": "claude", "model_base_url": model.base_url,
             "model_credential": SecretStr(MODEL_CREDENTIAL), "model_name": "scripted-model",
             "model_max_retries": 0})
-        with TestClient(create_app(configured)) as client:
-            yield client, configured
-        stop_site_server_background(configured)
-        server = libtmux.Server(socket_name=configured.tmux_socket)
-        if server.is_alive():
-            server.kill()
+        with _serving(configured) as served:
+            yield served
 
 
 def test_model_credential_reaches_claude_code_and_nothing_else(
