@@ -18,12 +18,14 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
 import libtmux
+import psutil
 
 from tmux_builder.errors import InvalidInputError, TmuxBuilderError
 from tmux_builder.platform.agents.profiles import AgentProfile, agent_profile, launch_command
@@ -38,6 +40,8 @@ PLACEHOLDER = "cat"
 _POLL_SECONDS = 0.2
 _HISTORY_LINES = 200
 _TYPE_PAUSE = 0.15
+_KILL_GRACE = 3.0
+_RESEND_AFTER = 2.0
 
 
 class AgentError(TmuxBuilderError):
@@ -102,7 +106,7 @@ class AgentDriver:
         if session is not None:
             if self._reusable(session):
                 return session
-            session.kill()
+            _kill(session)
         profile = profile or self.profile(workspace)
         self.sandbox.hand_over(workspace)
         name = tmux_session_name(execution_id)
@@ -166,7 +170,7 @@ class AgentDriver:
     def _fail(self, session: libtmux.Session, reason: str) -> NoReturn:
         """Capture the pane, stop the agent (nothing is left running) and raise."""
         pane = self._screen(session, history=True)
-        session.kill()
+        _kill(session)
         raise AgentError(reason, pane=pane)
 
     def run_phase(
@@ -192,7 +196,7 @@ class AgentDriver:
         pane.send_keys(INSTRUCTION, enter=False, literal=True)
         time.sleep(_TYPE_PAUSE)
         pane.send_keys("Enter", enter=False)
-        started = last_change = time.monotonic()
+        started = last_change = last_enter = time.monotonic()
         limit = timeout or self.settings.agent_phase_timeout_seconds
         idle_limit = self.settings.agent_idle_timeout_seconds
         signature = ""
@@ -210,6 +214,10 @@ class AgentDriver:
             if pane.pane_dead == "1":
                 self._fail(session, f"the agent exited during {phase}")
             screen = self._screen(session)
+            if (profile.unsent is not None and profile.unsent.search(screen)
+                    and now - last_enter > _RESEND_AFTER):
+                pane.send_keys("Enter", enter=False)  # a busy TUI dropped it; the text is there
+                last_enter = now
             if profile.watches_dialogs:
                 blocker = find_dialog(screen) or find_api_error(_after_instruction(screen))
                 if blocker is not None:
@@ -232,8 +240,24 @@ class AgentDriver:
         session = self._find(execution_id)
         if session is None:
             return False
-        session.kill()
+        _kill(session)
         return True
+
+
+def _kill(session: libtmux.Session) -> None:
+    """Kill the tmux session and wait until the agent's processes are gone (SIGHUP first;
+    whatever outlives it gets SIGKILL), so nothing is left running when this returns."""
+    processes: list[psutil.Process] = []
+    for pane in session.panes:
+        with suppress(psutil.Error, ValueError, TypeError):
+            root = psutil.Process(int(pane.pane_pid or ""))
+            processes += [root, *root.children(recursive=True)]
+    session.kill()
+    _, alive = psutil.wait_procs(processes, timeout=_KILL_GRACE)
+    for process in alive:
+        with suppress(psutil.Error):
+            process.kill()
+    psutil.wait_procs(alive, timeout=_KILL_GRACE)
 
 
 def _ready(profile: AgentProfile, screen: str) -> bool:

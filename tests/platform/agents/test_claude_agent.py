@@ -45,6 +45,7 @@ def _details(status: dict[str, Any]) -> dict[str, Any]:
 
 def test_claude_builds_deploys_and_refines_in_one_session(
         claude_settings: Settings, model: RunningModel) -> None:
+    claude_settings = claude_settings.model_copy(update={"agent_idle_timeout_seconds": 60})
     db = Database(claude_settings.db_url)
     created = create_session(db, claude_settings, SessionRequest(
         "claude@example.com", "+15550100", "local", "static", REQUEST))

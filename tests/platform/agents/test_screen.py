@@ -5,6 +5,7 @@ from __future__ import annotations
 from tmux_builder.platform.agents.screen import (
     CLAUDE_BUSY,
     CLAUDE_READY,
+    CLAUDE_UNSENT,
     PROMPT_MARK,
     find_api_error,
     find_dialog,
@@ -39,6 +40,14 @@ def test_the_empty_prompt_is_ready_and_a_dialog_choice_is_not() -> None:
     assert CLAUDE_READY.search(PROMPT)
     assert not CLAUDE_READY.search(TRUST) and not CLAUDE_READY.search(API_KEY)
     assert CLAUDE_BUSY.search("⏵⏵ accept edits on · esc to interrupt · ← for agents")
+
+
+def test_an_instruction_left_in_the_input_box_is_seen() -> None:
+    typed = screen("╰────╯\n──────────\n{M}\u00a0Read and execute the prompt in "
+                   "prompts/current.txt\n──────────\n  ⏵⏵ bypass permissions on")
+    sent = screen("╰────╯\n{M} Read and execute the prompt in prompts/current.txt\n"
+                  "  Read 1 file\n") + PROMPT
+    assert CLAUDE_UNSENT.search(typed) and not CLAUDE_UNSENT.search(sent)
 
 
 def test_known_dialogs_are_named() -> None:

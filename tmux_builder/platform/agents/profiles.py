@@ -22,7 +22,12 @@ from typing import Any
 
 from tmux_builder.errors import ToolchainError
 from tmux_builder.platform.agents.claude_code import CLAUDE_CODE_VERSION, find_claude_code
-from tmux_builder.platform.agents.screen import CLAUDE_BUSY, CLAUDE_READY, OFFLINE_READY
+from tmux_builder.platform.agents.screen import (
+    CLAUDE_BUSY,
+    CLAUDE_READY,
+    CLAUDE_UNSENT,
+    OFFLINE_READY,
+)
 from tmux_builder.platform.sandbox import SANDBOX_HOME, Sandbox
 from tmux_builder.platform.settings import Settings
 
@@ -50,6 +55,7 @@ class AgentProfile:
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
     ready: re.Pattern[str] | None = None
     busy: re.Pattern[str] | None = None
+    unsent: re.Pattern[str] | None = None
     watches_dialogs: bool = False
     network: bool = True
     readable: tuple[Path, ...] = ()
@@ -116,7 +122,7 @@ def claude_profile(settings: Settings, sandbox: Sandbox, workspace: Path) -> Age
             settings.model_credential.get_secret_value())
     argv = (str(binary), *(("--model", settings.model_name) if settings.model_name else ()))
     return AgentProfile(name="claude", argv=argv, env=env, secrets=secrets, ready=CLAUDE_READY,
-                        busy=CLAUDE_BUSY, watches_dialogs=True,
+                        busy=CLAUDE_BUSY, unsent=CLAUDE_UNSENT, watches_dialogs=True,
                         readable=(binary.parents[3],), seed=seed)
 
 

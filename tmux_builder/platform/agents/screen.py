@@ -14,6 +14,9 @@ from dataclasses import dataclass
 PROMPT_MARK = "\u276f"
 CLAUDE_READY = re.compile(rf"^{PROMPT_MARK}[\s\u00a0]*$", re.MULTILINE)
 CLAUDE_BUSY = re.compile(r"esc to interrupt")
+# The instruction still sitting in the input box (between its two rules): the Enter was lost.
+CLAUDE_UNSENT = re.compile(
+    rf"^─+\n{PROMPT_MARK}[\s\u00a0]*Read and execute the prompt in \S+\s*\n─", re.MULTILINE)
 OFFLINE_READY = re.compile(r"offline-agent>\s*$")
 
 KNOWN_DIALOGS: tuple[tuple[re.Pattern[str], str], ...] = (
