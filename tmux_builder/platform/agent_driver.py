@@ -112,10 +112,14 @@ class AgentDriver:
         name = tmux_session_name(execution_id)
         session = self.server.new_session(session_name=name, start_directory=str(workspace),
                                           window_command=PLACEHOLDER, attach=False, x=200, y=50)
-        session.set_option("remain-on-exit", "on")
-        self._set_secrets(name, profile.secrets)
-        self.server.cmd("respawn-pane", "-k", "-t", f"={name}:",
-                        launch_command(profile, self.sandbox, workspace))
+        try:
+            session.set_option("remain-on-exit", "on")
+            self._set_secrets(name, profile.secrets)
+            self.server.cmd("respawn-pane", "-k", "-t", f"={name}:",
+                            launch_command(profile, self.sandbox, workspace))
+        except Exception:
+            _kill(session)  # never leave a half-started session behind
+            raise
         self._wait_ready(session, profile, "start")
         return session
 

@@ -45,9 +45,18 @@ def claude_version(binary: Path) -> str | None:
     return words[0] if result.returncode == 0 and words else None
 
 
+_FOUND: set[Path] = set()
+
+
 def find_claude_code(toolchain_dir: Path, version: str = CLAUDE_CODE_VERSION) -> Path | None:
+    """The installed binary at ``version`` (a hit is remembered: every phase asks)."""
     binary = claude_binary(toolchain_dir, version)
-    return binary if claude_version(binary) == version else None
+    if binary in _FOUND and binary.is_file():
+        return binary
+    if claude_version(binary) != version:
+        return None
+    _FOUND.add(binary)
+    return binary
 
 
 def install_claude_code(toolchain_dir: Path,
