@@ -28,7 +28,7 @@ import pwd
 import shutil
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import tmux_builder
@@ -89,7 +89,6 @@ class Sandbox:
     tools: tuple[Path, ...] = ()
     hidden: tuple[Path, ...] = ()
     bwrap: str = BWRAP
-    extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings, extra_tools: Iterable[Path] = ()) -> Sandbox:
@@ -151,22 +150,23 @@ class Sandbox:
                  "--perms", "1777", "--tmpfs", "/tmp",
                  "--perms", "1777", "--tmpfs", "/dev/shm",
                  "--tmpfs", "/run", "--tmpfs", "/var"]
+        made: set[Path] = set()
         resolv = Path("/etc/resolv.conf")
         if resolv.is_symlink() and resolv.resolve().is_file():  # often a link into /run
-            args += _mount("--ro-bind", resolv.resolve())
+            args += _mount("--ro-bind", resolv.resolve(), made)
         for path in self.tools:
-            args += _mount("--ro-bind", path)
+            args += _mount("--ro-bind", path, made)
         for path in self.hidden:
-            args += _mount("--tmpfs", path)
+            args += _mount("--tmpfs", path, made)
         binds = [(p.resolve(), "--bind") for p in writable]
         binds += [(p.resolve(), "--ro-bind") for p in readable]
         for path, option in sorted(binds, key=lambda item: len(item[0].parts)):
-            args += _mount(option, path)  # a folder first, then what is mounted inside it
+            args += _mount(option, path, made)  # a folder first, then what is inside it
         for folder in dict.fromkeys(path.parent for _, path in seed_files):
             args += ["--perms", "0777", "--dir", str(folder)]
         for fd, path in seed_files:
             args += ["--perms", "0666", "--file", str(fd), str(path)]
-        for key, value in {"HOME": SANDBOX_HOME, **self.extra_env, **(env or {})}.items():
+        for key, value in {"HOME": SANDBOX_HOME, **(env or {})}.items():
             args += ["--setenv", key, value]
         args += ["--chdir", os.path.abspath(cwd), "--"]  # a link (code/) resolves at start
         if self.user is not None:
@@ -189,12 +189,13 @@ class Sandbox:
                              follow_symlinks=False)
 
 
-def _mount(option: str, path: Path) -> list[str]:
+def _mount(option: str, path: Path, made: set[Path]) -> list[str]:
     """Mount ``path`` at its own place, its parents made traversable first (bwrap would
-    create them 0700, which the sandbox user could not pass)."""
+    create them 0700, which the sandbox user could not pass); ``made`` skips repeats."""
     args: list[str] = []
     for parent in reversed(path.parents):
-        if str(parent) not in ("/", "/tmp"):
+        if str(parent) not in ("/", "/tmp") and parent not in made:
+            made.add(parent)
             args += ["--perms", "0755", "--dir", str(parent)]
     target = [str(path)] if option == "--tmpfs" else [str(path), str(path)]
     return [*args, option, *target]
