@@ -1,9 +1,12 @@
 # The two commands: `make demo` and `make test`. Both run `make setup` first, which installs
-# only what is missing (Debian packages, the virtualenv, the Pulumi CLI built with Go).
+# only what is missing (Debian packages, the sandbox user, the virtualenv, the Pulumi CLI built
+# with Go, Claude Code). `make demo AGENT=claude` runs the real Claude Code against the
+# scripted model of the tests (no internet).
 PYTHON ?= python3
 VENV ?= .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+AGENT ?= offline
 
 .PHONY: setup demo test test-postgres lint doctor bench clean
 
@@ -18,7 +21,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: setup
+ifeq ($(AGENT),claude)
+	@$(VPY) -m tests.support.demo_claude
+else
 	@$(VENV)/bin/tmux-builder demo
+endif
 
 test: setup
 	@$(VPY) -m pytest
@@ -38,6 +45,7 @@ doctor: setup
 bench: setup
 	@$(VPY) bench/stack_ops.py
 	@$(VPY) bench/pipeline.py
+	@$(VPY) bench/agent.py
 
 clean:
 	rm -rf .data

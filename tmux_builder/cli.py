@@ -30,7 +30,7 @@ def doctor() -> None:
 
     checks = run_checks(get_settings())
     table = Table("tool", "status", "version", "path", "fix")
-    colours = {"ok": "green", "optional": "yellow"}
+    colours = {"ok": "green", "optional": "yellow", "warning": "yellow"}
     for check in checks:
         colour = colours.get(check.status, "red")
         table.add_row(check.name, f"[{colour}]{check.status}[/{colour}]", check.version,
@@ -42,19 +42,24 @@ def doctor() -> None:
 
 @app.command("setup-toolchain")
 def setup_toolchain() -> None:
-    """Find or build the Pulumi CLI (cached by version) and write the dynamic-provider
-    launcher. Fast when nothing is missing."""
+    """Find or build the Pulumi CLI (cached by version), write the dynamic-provider launcher
+    and install the pinned Claude Code. Fast when nothing is missing."""
+    from tmux_builder.platform.agents.claude_code import install_claude_code
     from tmux_builder.stacks.toolchain import ensure_toolchain
 
     started = time.monotonic()
+    settings = get_settings()
     try:
-        toolchain = ensure_toolchain(get_settings().toolchain_dir, build=True)
+        toolchain = ensure_toolchain(settings.toolchain_dir, build=True)
+        claude, claude_seconds = install_claude_code(settings.toolchain_dir)
     except TmuxBuilderError as error:
         _fail(error)
         return
     built = f" (built in {toolchain.built_seconds:.0f}s)" if toolchain.built_seconds else ""
     console.print(f"pulumi: {toolchain.pulumi_root / 'bin' / 'pulumi'}{built}")
     console.print(f"launcher: {toolchain.launcher}")
+    installed = f" (installed in {claude_seconds:.0f}s)" if claude_seconds else ""
+    console.print(f"claude code: {claude}{installed}", soft_wrap=True)
     console.print(f"toolchain ready in {time.monotonic() - started:.1f}s")
 
 

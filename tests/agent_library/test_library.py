@@ -101,7 +101,7 @@ def test_inject_writes_agents_and_skills(tmp_path: Path, provider: str, site_typ
     agents = tmp_path / ".claude" / "agents"
     skills = tmp_path / ".claude" / "skills"
     assert {p.parent for p in written if agents in p.parents} == {agents}
-    assert (skills / "testing" / "e2e-generate.md").is_file()
+    assert (skills / "e2e-generate" / "SKILL.md").is_file()
     assert len(written) == len(rule_files(provider, site_type))
     deployer = {"static": "static", "dynamic": "dynamic"}[site_type]
     assert any(deployer in p.name and provider in p.name for p in written if p.parent == agents)

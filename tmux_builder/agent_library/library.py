@@ -99,12 +99,12 @@ def rule_files(provider: str, site_type: str) -> list[Path]:
 
 
 def inject_session_library(workspace: Path, provider: str, site_type: str) -> list[Path]:
-    """Copy the pair's agents to `.claude/agents/` (flat: agent names are unique) and its skills
-    to `.claude/skills/<area>/`; return the written paths."""
+    """Copy the pair's agents to `.claude/agents/<name>.md` and its skills to
+    `.claude/skills/<name>/SKILL.md`, the layouts Claude Code discovers (it reads a skill only
+    from a folder of its own); return the written paths."""
     agents = rule_agent_files(provider, site_type)
     skills = rule_skill_files(provider, site_type)
     claude = workspace / ".claude"
-    skills_root = library_root() / "skills"
     plan: dict[Path, Path] = {}
     for source in agents:
         destination = claude / "agents" / source.name
@@ -112,7 +112,10 @@ def inject_session_library(workspace: Path, provider: str, site_type: str) -> li
             raise InvalidInputError(f"two agents named {source.name}", field="rules")
         plan[destination] = source
     for source in skills:
-        plan[claude / "skills" / source.relative_to(skills_root)] = source
+        destination = claude / "skills" / source.stem / "SKILL.md"
+        if destination in plan:
+            raise InvalidInputError(f"two skills named {source.stem}", field="rules")
+        plan[destination] = source
     written: list[Path] = []
     for destination, source in plan.items():
         destination.parent.mkdir(parents=True, exist_ok=True)

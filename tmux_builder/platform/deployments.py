@@ -9,6 +9,7 @@ from pathlib import Path
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.ids import execution_id_for
 from tmux_builder.platform.ops.stack_index import IndexEntry, parse_backend_time, record_stack
+from tmux_builder.platform.sandbox import Sandbox
 from tmux_builder.platform.settings import Settings
 from tmux_builder.platform.shared_stacks import ensure_shared
 from tmux_builder.pulumi_programs import LocalPaths, SiteTarget, StandardTags, build_program
@@ -51,13 +52,22 @@ def standard_tags(settings: Settings, facts: SessionFacts) -> StandardTags:
     )
 
 
-def local_paths(settings: Settings) -> LocalPaths:
+def local_paths(settings: Settings, stack_name: str) -> LocalPaths:
     return LocalPaths(
         sites_dir=settings.sites_dir,
         apps_dir=settings.apps_dir,
         sites_base_url=f"http://{settings.sites_host}:{settings.sites_port}",
         app_start_timeout_seconds=settings.app_start_timeout_seconds,
+        app_command_prefix=tuple(app_sandbox_prefix(settings, stack_name)),
     )
+
+
+def app_sandbox_prefix(settings: Settings, stack_name: str) -> list[str]:
+    """A local dynamic app runs sandboxed, seeing its own folder (code, dependencies) read-only
+    and a private /tmp; it outlives the provider process that starts it."""
+    app_root = settings.apps_dir / stack_name
+    return Sandbox.from_settings(settings).wrap(
+        [], cwd=app_root / "code", readable=[app_root], die_with_parent=False)
 
 
 def site_target(settings: Settings, facts: SessionFacts, source_dir: Path) -> SiteTarget:
@@ -67,7 +77,7 @@ def site_target(settings: Settings, facts: SessionFacts, source_dir: Path) -> Si
         site_type=facts.site_type,
         source_dir=source_dir.resolve(),
         tags=standard_tags(settings, facts),
-        local=local_paths(settings),
+        local=local_paths(settings, facts.stack_name),
         aws=aws_options(settings) if facts.provider == "aws" else None,
         azure=azure_options(settings) if facts.provider == "azure" else None,
     )

@@ -8,6 +8,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tmux_builder.errors import TmuxBuilderError
+from tmux_builder.platform.agents.claude_code import (
+    CLAUDE_CODE_VERSION,
+    claude_binary,
+    claude_version,
+)
+from tmux_builder.platform.sandbox import Sandbox
 from tmux_builder.platform.settings import Settings
 from tmux_builder.stacks.toolchain import (
     LAUNCHER_NAME,
@@ -23,7 +30,7 @@ from tmux_builder.stacks.toolchain import (
 @dataclass(frozen=True)
 class Check:
     name: str
-    status: str  # "ok", "missing", "wrong", "optional"
+    status: str  # "ok", "missing", "wrong", "optional", "warning"
     version: str
     path: str
     fix: str = ""
@@ -74,6 +81,34 @@ def check_pulumi(settings: Settings) -> list[Check]:
     return checks
 
 
+def check_claude_code(settings: Settings) -> Check:
+    binary = claude_binary(settings.toolchain_dir)
+    found = claude_version(binary)
+    if found == CLAUDE_CODE_VERSION:
+        return Check("claude code", "ok", found, str(binary))
+    required = settings.resolved_agent_profile == "claude" and not settings.agent_command
+    status = ("wrong" if found else "missing") if required else "optional"
+    return Check("claude code", status, found or "", str(binary),
+                 f"run `make setup` (npm installs @anthropic-ai/claude-code@{CLAUDE_CODE_VERSION})")
+
+
+def check_sandbox(settings: Settings) -> Check:
+    if not settings.sandbox:
+        return Check("sandbox", "warning", "off", "",
+                     "TMUX_BUILDER_SANDBOX=false: the agent, E2E runs and apps run unconfined "
+                     "as the platform's user; turn it on outside development")
+    try:
+        sandbox = Sandbox.from_settings(settings)
+    except TmuxBuilderError as error:
+        return Check("sandbox", "missing", "", "", error.message)
+    version = _command_version([sandbox.bwrap, "--version"])
+    if sandbox.user is None:
+        return Check("sandbox", "warning", version, sandbox.bwrap,
+                     f"runs as {sandbox.runs_as}: run the platform as root to switch to "
+                     f"{settings.sandbox_user} as well")
+    return Check("sandbox", "ok", version, sandbox.bwrap, f"runs as {sandbox.runs_as}")
+
+
 def run_checks(settings: Settings) -> list[Check]:
     go = go_version()
     checks = [
@@ -86,5 +121,7 @@ def run_checks(settings: Settings) -> list[Check]:
         _tool("chromium", ["--version"], "apt-get install -y chromium"),
         _tool("node", ["--version"], "apt-get install -y nodejs npm (local node sites)"),
         _tool("npm", ["--version"], "apt-get install -y npm (local node sites)"),
+        check_claude_code(settings),
+        check_sandbox(settings),
     ]
     return checks

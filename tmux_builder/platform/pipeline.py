@@ -21,6 +21,7 @@ from tmux_builder.platform.agent_driver import AgentCancelled, AgentDriver, Agen
 from tmux_builder.platform.db import Build, ChatMessage, Database, Execution, StepRecord
 from tmux_builder.platform.deployments import SessionFacts, deploy_site
 from tmux_builder.platform.event_log import log_event, new_debug_id
+from tmux_builder.platform.sandbox import Sandbox
 from tmux_builder.platform.settings import Settings
 from tmux_builder.platform.site_server import start_site_server_background
 from tmux_builder.platform.verification import (
@@ -338,7 +339,8 @@ class Pipeline:
         url, build = self._url_and_build(ctx)
         result = run_e2e_tests(inside(ctx.workspace, "deployment/tests/e2e_test.py"), url,
                                inside(ctx.workspace, f"deployment/tests/results/{build}"),
-                               timeout=self.settings.e2e_timeout_seconds)
+                               timeout=self.settings.e2e_timeout_seconds,
+                               sandbox=Sandbox.from_settings(self.settings))
         summary = {"passed": result.passed, "total": result.total, "failed": result.failed,
                    "skipped": result.skipped, "results": str(result.results_path),
                    "report": str(result.report_path)}

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Provider = Literal["local", "aws", "azure"]
 SiteType = Literal["static", "dynamic"]
+AgentProfileName = Literal["offline", "claude"]
 
 
 def _default_toolchain_dir() -> Path:
@@ -37,7 +38,7 @@ class Settings(BaseSettings):
     )
     toolchain_dir: Path = Field(
         default_factory=_default_toolchain_dir,
-        description="Cache of the Pulumi CLI built from Go, keyed by version.",
+        description="Cache of the Pulumi CLI built from Go and of Claude Code, keyed by version.",
     )
     default_provider: Provider = Field(default="local", description="Provider when not given.")
     default_site_type: SiteType = Field(default="static", description="Site type when not given.")
@@ -55,12 +56,52 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default sqlite:///<data_dir>/tmux-builder.db."
     )
+    agent_profile: AgentProfileName | None = Field(
+        default=None,
+        description="Which agent runs in tmux: `claude` (Claude Code) or `offline` (built in); "
+        "default claude when a model credential is set, else offline.",
+    )
     agent_command: str | None = Field(
         default=None,
-        description="Command of the agent run in tmux; default `claude` when installed and "
-        "TMUX_BUILDER_USE_CLAUDE is true, else the built-in offline agent.",
+        description="Override: a command run in tmux as the agent instead of the profile's "
+        "(no model environment; absolute paths in it are visible read-only in the sandbox).",
     )
-    use_claude: bool = Field(default=False, description="Use Claude Code when installed.")
+    model_base_url: str | None = Field(
+        default=None,
+        description="Messages API endpoint of the claude profile (ANTHROPIC_BASE_URL); unset "
+        "means Claude Code's own default.",
+    )
+    model_credential: SecretStr | None = Field(
+        default=None, description="Model API credential of the claude profile; only the agent "
+        "process receives it (in its environment, never on a command line or in a file).",
+    )
+    model_credential_kind: Literal["auth_token", "api_key"] = Field(
+        default="auth_token",
+        description="How the credential is sent: `auth_token` (ANTHROPIC_AUTH_TOKEN, a bearer "
+        "token) or `api_key` (ANTHROPIC_API_KEY, x-api-key).",
+    )
+    model_name: str | None = Field(
+        default=None, description="Model of the claude profile (`--model`); unset: its default."
+    )
+    model_max_retries: int = Field(
+        default=2, ge=0, le=10, description="Claude Code's retries of a failed model request."
+    )
+    agent_idle_timeout_seconds: float = Field(
+        default=180,
+        gt=0,
+        description="An agent whose screen stays unchanged with no status marker this long "
+        "fails the phase (`agent idle`).",
+    )
+    sandbox: bool = Field(
+        default=True,
+        description="Run the agent, the E2E tests and local dynamic apps under bubblewrap as "
+        "the sandbox user; off is for development only (doctor warns).",
+    )
+    sandbox_user: str = Field(
+        default="tmux-builder-sandbox",
+        description="Unprivileged system user the sandboxed processes run as (when the "
+        "platform runs as root; created by `make setup`).",
+    )
     tmux_socket: str = Field(default="tmux-builder", description="tmux server socket name.")
     agent_start_timeout_seconds: float = Field(default=30, gt=0, description="Agent probe wait.")
     agent_phase_timeout_seconds: float = Field(
@@ -174,6 +215,12 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @property
+    def resolved_agent_profile(self) -> AgentProfileName:
+        if self.agent_profile is not None:
+            return self.agent_profile
+        return "claude" if self.model_credential is not None else "offline"
 
     @property
     def db_url(self) -> str:

@@ -41,7 +41,7 @@ def local_dynamic_program(
         )
         app = AppProcess(
             "app",
-            command=runtime.start_command(deps_dir),
+            command=[*local.app_command_prefix, *runtime.start_command(deps_dir)],
             app_dir=str(app_dir),
             deps_dir=str(deps_dir),
             log_file=str(root / "logs" / "app.log"),

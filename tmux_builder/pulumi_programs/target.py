@@ -18,6 +18,8 @@ class LocalPaths:
     apps_dir: Path
     sites_base_url: str
     app_start_timeout_seconds: float = 60.0
+    # Put before a dynamic app's command: starts it sandboxed (built by the platform).
+    app_command_prefix: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

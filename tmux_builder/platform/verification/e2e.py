@@ -2,7 +2,9 @@
 
 The child gets a minimal environment (no platform secrets), its own process group so a timeout
 kills it together with any browser it started, and writes a JUnit XML report that we turn
-into ``results.json``. Problems with the run itself are results, never exceptions."""
+into ``results.json``. With a sandbox it runs under bubblewrap as the sandbox user, seeing its
+test folder read-only and its results folder read-write (the agent wrote those tests from the
+user's words). Problems with the run itself are results, never exceptions."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from typing import Any
 
 import psutil
 
+from tmux_builder.platform.sandbox import Sandbox
 from tmux_builder.platform.verification.browser import CHROMIUM_PATH
 from tmux_builder.platform.verification.junit import Counts, TestOutcome, count, read_report
 from tmux_builder.platform.verification.urls import require_http_url, require_positive
@@ -54,7 +57,8 @@ class E2EResult:
         }
 
 
-def run_e2e_tests(test_file: Path, url: str, out_dir: Path, *, timeout: float = 300) -> E2EResult:
+def run_e2e_tests(test_file: Path, url: str, out_dir: Path, *, timeout: float = 300,
+                  sandbox: Sandbox | None = None) -> E2EResult:
     require_http_url(url)
     require_positive(timeout, "timeout")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -64,7 +68,8 @@ def run_e2e_tests(test_file: Path, url: str, out_dir: Path, *, timeout: float = 
         return _finish(out_dir, [], 0.0, None, f"the test file {test_file} does not exist", url)
 
     started = time.monotonic()
-    returncode = _run_pytest(test_file.resolve(), url, report, out_dir / LOG_NAME, timeout)
+    returncode = _run_pytest(test_file.resolve(), url, report, out_dir / LOG_NAME, timeout,
+                             sandbox or Sandbox(enabled=False))
     duration = round(time.monotonic() - started, 3)
     outcomes = read_report(report)
     reason = _reason(returncode, count(outcomes), outcomes, timeout)
@@ -79,7 +84,8 @@ def child_env(url: str) -> dict[str, str]:
     return env
 
 
-def _run_pytest(test_file: Path, url: str, report: Path, log: Path, timeout: float) -> int | None:
+def _run_pytest(test_file: Path, url: str, report: Path, log: Path, timeout: float,
+                sandbox: Sandbox) -> int | None:
     """Run pytest and return its exit code, or ``None`` when it ran out of time."""
     command = [
         sys.executable, "-B", "-m", "pytest", str(test_file),
@@ -87,6 +93,9 @@ def _run_pytest(test_file: Path, url: str, report: Path, log: Path, timeout: flo
         "-c", os.devnull, f"--rootdir={test_file.parent}", f"--confcutdir={test_file.parent}",
         "-p", "no:cacheprovider", "-q", "-rA",
     ]
+    sandbox.hand_over(report.parent)
+    command = sandbox.wrap(command, cwd=test_file.parent, writable=[report.parent],
+                           readable=[test_file.parent])
     with log.open("wb") as output:
         process = subprocess.Popen(
             command, cwd=test_file.parent, env=child_env(url), stdin=subprocess.DEVNULL,
