@@ -23,16 +23,16 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.model_server import RunningModel
-from tmux_builder.platform.agent_driver import AgentDriver, PhaseResult
+from tmux_builder.platform.agent.driver import AgentDriver, PhaseResult
+from tmux_builder.platform.core.engine import stack_engine
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import ChatMessage, Database, StepRecord
 from tmux_builder.platform.demo import DEMO_REQUEST
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.pipeline import Pipeline
-from tmux_builder.platform.sessions import create_session, send_chat
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import stop_site_server_background
-from tmux_builder.platform.status import execution_status
-from tmux_builder.platform.worker import Worker, new_worker_id
+from tmux_builder.platform.pipeline.runner import Pipeline
+from tmux_builder.platform.queue.worker import Worker, new_worker_id
+from tmux_builder.platform.sessions.requests import create_session, send_chat
+from tmux_builder.platform.sessions.status import execution_status
+from tmux_builder.platform.sites.server import stop_site_server_background
 
 AGENT_STEPS = ("create_plan", "generate_code")
 

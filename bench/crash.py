@@ -30,11 +30,11 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.api.live_server import wait_until_healthy
+from tmux_builder.platform.core.engine import stack_engine
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, SessionRow
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import stop_site_server_background
-from tmux_builder.platform.status import execution_status
+from tmux_builder.platform.sessions.status import execution_status
+from tmux_builder.platform.sites.server import stop_site_server_background
 from tmux_builder.stacks.recovery import backend_lock_files
 
 FINAL = ("completed", "failed", "cancelled")

@@ -30,16 +30,16 @@ from tests.platform.ops.states import (
     stack_resource,
     write_stack_state,
 )
+from tmux_builder.domain import new_session_id, user_id_for
+from tmux_builder.platform.core.engine import stack_engine
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.ids import new_session_id, user_id_for
 from tmux_builder.platform.ops.costs.report import cost_report
 from tmux_builder.platform.ops.stack_index import (
     IndexEntry,
     list_stack_index,
     record_stack,
 )
-from tmux_builder.platform.settings import Settings
 from tmux_builder.stacks import StackEngine, stack_name_for, user_stack_prefix
 from tmux_builder.stacks.workspace import engine_env
 

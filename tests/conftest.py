@@ -14,11 +14,11 @@ import psutil
 import pytest
 from tenacity import retry, stop_after_attempt, wait_fixed
 
-from tmux_builder.platform.deployments import SessionFacts
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.ids import new_session_id, user_id_for
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import site_server_thread
+from tmux_builder.domain import new_session_id, user_id_for
+from tmux_builder.platform.core.engine import stack_engine
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.deployments import SessionFacts
+from tmux_builder.platform.sites.server import site_server_thread
 from tmux_builder.stacks import StackEngine
 
 SAMPLES = Path(__file__).parent / "samples"

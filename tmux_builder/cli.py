@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tmux_builder.errors import TmuxBuilderError
-from tmux_builder.platform.settings import get_settings
+from tmux_builder.platform.core.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True, help="tmux-builder: requests become deployed sites.")
 stacks_app = typer.Typer(no_args_is_help=True, help="Audit the session stacks.")
@@ -44,7 +44,7 @@ def doctor() -> None:
 def setup_toolchain() -> None:
     """Find or build the Pulumi CLI (cached by version), write the dynamic-provider launcher
     and install the pinned Claude Code. Fast when nothing is missing."""
-    from tmux_builder.platform.agents.claude_code import install_claude_code
+    from tmux_builder.platform.agent.claude_code import install_claude_code
     from tmux_builder.stacks.toolchain import ensure_toolchain
 
     started = time.monotonic()
@@ -66,7 +66,7 @@ def setup_toolchain() -> None:
 @app.command("serve-sites")
 def serve_sites() -> None:
     """Serve published static sites on their own port (TMUX_BUILDER_SITES_PORT)."""
-    from tmux_builder.platform.site_server import run_site_server
+    from tmux_builder.platform.sites.server import run_site_server
 
     run_site_server(get_settings())
 
@@ -78,7 +78,7 @@ def demo() -> None:
 
     from tmux_builder.platform.db import Database
     from tmux_builder.platform.demo import run_demo
-    from tmux_builder.platform.pipeline import TOTAL_STEPS
+    from tmux_builder.platform.pipeline.runner import TOTAL_STEPS
 
     settings = get_settings()
     db = Database(settings.db_url)
@@ -131,7 +131,7 @@ def worker(
     import threading
 
     from tmux_builder.platform.db import Database
-    from tmux_builder.platform.worker import run_pool
+    from tmux_builder.platform.queue.worker import run_pool
 
     settings = get_settings()
     stop = threading.Event()

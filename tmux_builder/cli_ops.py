@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tmux_builder.errors import TmuxBuilderError
-from tmux_builder.platform.settings import get_settings
+from tmux_builder.platform.core.settings import get_settings
 
 console = Console()
 LS_COLUMNS = ("name", "user_id", "session_id", "host_provider", "site_type", "resource_count",
@@ -64,7 +64,7 @@ def _db() -> Any:
 
 
 def _engine() -> Any:
-    from tmux_builder.platform.engine import stack_engine
+    from tmux_builder.platform.core.engine import stack_engine
 
     return stack_engine(get_settings())
 
@@ -161,7 +161,7 @@ def reap(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Tear down every expired session; exit 1 when one of them failed."""
-    from tmux_builder.platform.agent_driver import AgentDriver
+    from tmux_builder.platform.agent.driver import AgentDriver
     from tmux_builder.platform.ops.reaper import reap_expired
 
     settings = get_settings()

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tmux_builder.errors import TmuxBuilderError
-from tmux_builder.platform.settings import get_settings
+from tmux_builder.platform.core.settings import get_settings
 
 if TYPE_CHECKING:
     from tmux_builder.stacks import EngineConfig
@@ -22,7 +22,7 @@ console = Console()
 
 
 def _config() -> EngineConfig:
-    from tmux_builder.platform.engine import engine_config
+    from tmux_builder.platform.core.engine import engine_config
 
     return engine_config(get_settings())
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from tmux_builder.cli_ops import console, domain_errors, echo_json
-from tmux_builder.platform.settings import get_settings
+from tmux_builder.platform.core.settings import get_settings
 
 users_app = typer.Typer(no_args_is_help=True, help="Accounts: tokens for users.")
 
@@ -33,7 +33,7 @@ def users_token(
 ) -> None:
     """Mint a new token for the account of EMAIL and print it once (only its hash is kept).
     Give it to the user over a channel you trust."""
-    from tmux_builder.platform.accounts import OPERATOR_TOKEN_NAME, issue_token
+    from tmux_builder.platform.accounts.operator import OPERATOR_TOKEN_NAME, issue_token
     from tmux_builder.platform.db import Database
 
     settings = get_settings()

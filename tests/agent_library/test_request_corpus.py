@@ -22,12 +22,12 @@ from tests.agent_library.corpus import (
     score_url,
 )
 from tests.agent_library.support import run_e2e, serve_site
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.sessions import SessionRequest, create_session
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import stop_site_server_background
-from tmux_builder.platform.status import execution_status
-from tmux_builder.platform.worker import Worker
+from tmux_builder.platform.queue.worker import Worker
+from tmux_builder.platform.sessions.requests import SessionRequest, create_session
+from tmux_builder.platform.sessions.status import execution_status
+from tmux_builder.platform.sites.server import stop_site_server_background
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no chromium")
 REQUIRED_SHARE = 0.90

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from tests.api.live_server import serving
 from tests.conftest import free_port
 from tmux_builder.api.app import create_app
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import (
     ChatMessage,
     Execution,
@@ -33,8 +34,7 @@ from tmux_builder.platform.db import (
     Token,
     User,
 )
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import stop_site_server_background
+from tmux_builder.platform.sites.server import stop_site_server_background
 from tmux_builder.platform.verification.browser import CHROMIUM_ARGS, CHROMIUM_PATH
 
 ADMIN_TOKEN = "admin-test-token-123456"

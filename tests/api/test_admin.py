@@ -14,8 +14,8 @@ from PIL import Image
 
 from tests.api.conftest import ADMIN_TOKEN, auth, new_user
 from tests.platform.ops.cloud_exports import CloudStack, write_cloud_stack
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, SessionRow
-from tmux_builder.platform.settings import Settings
 
 ALICE = "3f2a9c1e-7b44-5d2e-9a51-0c6e2d8b1f07"
 STACKS = [

@@ -26,9 +26,9 @@ from tests.api.conftest import ADMIN_TOKEN, auth, new_user, row_counts
 from tests.api.live_server import serving
 from tests.conftest import free_port
 from tmux_builder.api.app import create_app
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import stop_site_server_background
-from tmux_builder.platform.worker import Worker
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.queue.worker import Worker
+from tmux_builder.platform.sites.server import stop_site_server_background
 
 SMALL_BODY = 4096
 GOOD = {"email": "ann@example.com", "phone": "+1 555 0100", "host_provider": "local",

@@ -22,8 +22,8 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from tests.conftest import free_port
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import SITE_SANDBOX
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.server import SITE_SANDBOX
 from tmux_builder.platform.verification.browser import CHROMIUM_ARGS, CHROMIUM_PATH
 from tmux_builder.pulumi_programs.local.files import publish_tree
 

@@ -14,8 +14,8 @@ import libtmux
 
 from tests.api.conftest import auth
 from tmux_builder.api.app import create_app
-from tmux_builder.platform.agent_driver import tmux_session_name
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.agent.driver import tmux_session_name
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.stacks.workspace import engine_env
 
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 from tests.api.conftest import ADMIN_TOKEN, new_user
 from tests.conftest import free_port
 from tmux_builder.api.app import create_app
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
 
 EXAMPLES = int(os.environ.get("TMUX_BUILDER_FUZZ_EXAMPLES", "25"))
 _data = Path(tempfile.mkdtemp(prefix="tb-fuzz-"))

@@ -9,8 +9,8 @@ import pytest
 
 from tests.conftest import copy_sample, make_facts
 from tmux_builder.errors import InvalidInputError
-from tmux_builder.platform.deployments import deploy_site
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine, stack_name_for, validate_stack_name
 
 

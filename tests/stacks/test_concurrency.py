@@ -14,9 +14,9 @@ import pytest
 
 from tests.conftest import copy_sample, make_facts
 from tmux_builder.errors import StackBusyError
-from tmux_builder.platform.deployments import deploy_site
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.engine import stack_engine
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine
 
 

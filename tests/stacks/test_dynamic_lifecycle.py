@@ -12,8 +12,8 @@ import psutil
 import pytest
 
 from tests.conftest import copy_sample, make_facts
-from tmux_builder.platform.deployments import deploy_site
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine
 
 

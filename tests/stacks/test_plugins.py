@@ -100,7 +100,7 @@ def test_missing_files_are_named_and_the_command_fails(
     monkeypatch.setenv("TMUX_BUILDER_DATA_DIR", str(engine.config.pulumi_home.parent))
     monkeypatch.setenv("TMUX_BUILDER_TOOLCHAIN_DIR", os.environ.get(
         "TMUX_BUILDER_TOOLCHAIN_DIR", str(Path.home() / ".cache" / "tmux-builder")))
-    from tmux_builder.platform.settings import get_settings
+    from tmux_builder.platform.core.settings import get_settings
 
     get_settings.cache_clear()
     try:

@@ -15,8 +15,8 @@ import httpx
 import psutil
 
 from tests.conftest import copy_sample, make_facts
-from tmux_builder.platform.deployments import deploy_site
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine
 from tmux_builder.stacks.recovery import backend_lock_files
 
@@ -24,9 +24,9 @@ DEPLOY_SCRIPT = """
 import json, sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from tmux_builder.platform.deployments import SessionFacts, deploy_site
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site
+from tmux_builder.platform.core.engine import stack_engine
+from tmux_builder.platform.core.settings import Settings
 settings = Settings.model_validate_json(sys.argv[1])
 facts = SessionFacts(**{**json.loads(sys.argv[2]),
                         "created_at": datetime.fromisoformat(json.loads(sys.argv[2])["created_at"]),

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import copy_sample
-from tmux_builder.platform.deployments import SessionFacts, deploy_site
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site
 from tmux_builder.pulumi_programs.tags import STANDARD_TAG_KEYS
 from tmux_builder.stacks import StackEngine
 

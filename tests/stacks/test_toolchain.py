@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.stacks.secrets import ensure_passphrase
 from tmux_builder.stacks.toolchain import (
     binary_version,

@@ -10,14 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Request
 
 from tmux_builder.api.state import AppState
-from tmux_builder.errors import (
-    AuthenticationError,
-    InvalidInputError,
-    NotFoundError,
-    PermissionDeniedError,
-)
-from tmux_builder.platform.db import Execution, SessionRow
-from tmux_builder.platform.ids import (
+from tmux_builder.domain import (
     EXECUTION_ID_REGEX,
     SESSION_ID_PATTERN,
     SESSION_ID_REGEX,
@@ -26,7 +19,14 @@ from tmux_builder.platform.ids import (
     validate_session_id,
     validate_user_id,
 )
-from tmux_builder.platform.tokens import TOKEN_ID_MAX, Caller, authenticate
+from tmux_builder.errors import (
+    AuthenticationError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from tmux_builder.platform.accounts.tokens import TOKEN_ID_MAX, Caller, authenticate
+from tmux_builder.platform.db import Execution, SessionRow
 
 ExecutionId = Annotated[str, Path(pattern=EXECUTION_ID_REGEX, max_length=80,
                                   description="<user_id>_<session_id>")]

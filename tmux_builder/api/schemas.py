@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from tmux_builder.platform.accounts import OPERATOR_TOKEN_NAME
-from tmux_builder.platform.ids import EMAIL_REGEX, PHONE_REGEX
-from tmux_builder.platform.text import FREE_TEXT_REGEX, ONE_LINE_REGEX, control_character
-from tmux_builder.platform.tokens import NAME_MAX
+from tmux_builder.domain import EMAIL_REGEX, PHONE_REGEX
+from tmux_builder.platform.accounts.operator import OPERATOR_TOKEN_NAME
+from tmux_builder.platform.accounts.tokens import NAME_MAX
+from tmux_builder.platform.core.text import FREE_TEXT_REGEX, ONE_LINE_REGEX, control_character
 
 Provider = Literal["local", "aws", "azure"]
 SiteType = Literal["static", "dynamic"]

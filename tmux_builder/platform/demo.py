@@ -8,13 +8,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from tmux_builder.domain import user_id_for
+from tmux_builder.platform.core.private_files import prepare_data_dir
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.ids import user_id_for
-from tmux_builder.platform.private_files import prepare_data_dir
-from tmux_builder.platform.sessions import CreatedSession, SessionRequest, create_session
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.status import FINAL_STATUSES, execution_status
-from tmux_builder.platform.worker import run_pool
+from tmux_builder.platform.queue.worker import run_pool
+from tmux_builder.platform.sessions.requests import CreatedSession, SessionRequest, create_session
+from tmux_builder.platform.sessions.status import FINAL_STATUSES, execution_status
 
 DEMO_REQUEST = SessionRequest(
     email="demo@tmux-builder.local",

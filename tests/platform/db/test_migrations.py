@@ -9,8 +9,8 @@ import threading
 
 from sqlalchemy import inspect, text
 
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Base, Database
-from tmux_builder.platform.settings import Settings
 
 OPEN_AND_COUNT = (
     "import sys\n"

@@ -19,15 +19,15 @@ import pytest
 from sqlalchemy import select
 
 from tests.platform.ops.sessions import deployed_session
-from tests.platform.test_stack_listing import run_cli
+from tests.platform.ops.test_stack_listing import run_cli
 from tmux_builder.errors import StackOperationError
-from tmux_builder.platform.agent_driver import AgentDriver
+from tmux_builder.platform.agent.driver import AgentDriver
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, Job, SessionRow
 from tmux_builder.platform.ops.reaper import reap_expired, run_reaper
 from tmux_builder.platform.ops.stack_index import list_stack_index
 from tmux_builder.platform.ops.teardown import teardown_session
-from tmux_builder.platform.sessions import SessionRequest, create_session
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.sessions.requests import SessionRequest, create_session
 from tmux_builder.stacks import StackEngine
 
 AGENT = "sh -c 'echo agent ready; exec sleep 300'"

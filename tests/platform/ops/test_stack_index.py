@@ -9,12 +9,12 @@ import subprocess
 from pathlib import Path
 
 from tests.platform.ops.sessions import deployed_session
-from tests.platform.test_stack_listing import _plain_pulumi_stack_ls, run_cli
+from tests.platform.ops.test_stack_listing import _plain_pulumi_stack_ls, run_cli
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.ops.orphans import find_orphans
 from tmux_builder.platform.ops.reconcile import reconcile
 from tmux_builder.platform.ops.stack_index import list_stack_index
-from tmux_builder.platform.settings import Settings
 from tmux_builder.pulumi_programs.local.files import unpublish
 from tmux_builder.stacks import StackEngine, user_stack_prefix
 from tmux_builder.stacks.workspace import engine_env

@@ -16,8 +16,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from tmux_builder import __version__
-from tmux_builder.platform.ids import EXECUTION_ID_REGEX
-from tmux_builder.platform.pipeline import STEPS
+from tmux_builder.domain import EXECUTION_ID_REGEX
+from tmux_builder.platform.pipeline.runner import STEPS
 
 HERE = Path(__file__).parent
 EXECUTION_ID_PATTERN = re.compile(EXECUTION_ID_REGEX)

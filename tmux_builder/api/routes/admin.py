@@ -12,8 +12,8 @@ from fastapi.responses import Response
 
 from tmux_builder.api.deps import State, require_admin
 from tmux_builder.api.schemas import AdminTokenRequest, IssuedTokenOut
-from tmux_builder.platform.accounts import issue_token
-from tmux_builder.platform.ids import USER_ID_REGEX
+from tmux_builder.domain import USER_ID_REGEX
+from tmux_builder.platform.accounts.operator import issue_token
 from tmux_builder.platform.ops.costs.chart import render_chart
 from tmux_builder.platform.ops.costs.report import cost_report, cost_snapshots
 from tmux_builder.platform.ops.orphans import find_orphans

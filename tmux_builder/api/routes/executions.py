@@ -34,8 +34,8 @@ from tmux_builder.api.schemas import (
 )
 from tmux_builder.errors import NotFoundError
 from tmux_builder.platform.db import ChatMessage, Execution
-from tmux_builder.platform.sessions import cancel, request_redeploy, send_chat
-from tmux_builder.platform.status import EventCursor, events_since, execution_status
+from tmux_builder.platform.sessions.requests import cancel, request_redeploy, send_chat
+from tmux_builder.platform.sessions.status import EventCursor, events_since, execution_status
 
 router = APIRouter(prefix="/api", tags=["executions"])
 POLL_SECONDS = 0.5

@@ -26,8 +26,8 @@ from tmux_builder.api.schemas import (
     TeardownOut,
 )
 from tmux_builder.platform.ops.teardown import teardown_session
-from tmux_builder.platform.sessions import extend_session, latest_execution_id, send_chat
-from tmux_builder.platform.status import execution_status, user_sessions
+from tmux_builder.platform.sessions.requests import extend_session, latest_execution_id, send_chat
+from tmux_builder.platform.sessions.status import execution_status, user_sessions
 from tmux_builder.stacks import user_stack_prefix
 
 router = APIRouter(prefix="/api", tags=["sessions"])

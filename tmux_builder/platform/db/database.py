@@ -15,7 +15,7 @@ from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from tmux_builder.platform.private_files import private_dir, private_file
+from tmux_builder.platform.core.private_files import private_dir, private_file
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 0x746D7862  # "tmxb": the advisory lock every migrating process takes

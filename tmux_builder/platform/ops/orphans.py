@@ -10,9 +10,9 @@ from typing import Any
 import psutil
 from sqlalchemy import select
 
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Build, Database, Execution, SessionRow
 from tmux_builder.platform.ops.stack_index import indexed_names
-from tmux_builder.platform.settings import Settings
 from tmux_builder.pulumi_programs.shared import is_platform_stack
 from tmux_builder.stacks import StackEngine
 

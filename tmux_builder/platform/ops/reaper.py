@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, SessionRow
+from tmux_builder.platform.ops.shared_stacks import reap_unused_shared
 from tmux_builder.platform.ops.teardown import Stopper, TeardownReport, teardown_session
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.shared_stacks import reap_unused_shared
 from tmux_builder.stacks import StackEngine
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,8 @@ def reap_expired(
 
 def run_reaper(db: Database, settings: Settings, stop: threading.Event) -> None:
     """Reap now and then every ``settings.reaper_interval_seconds`` until ``stop`` is set."""
-    from tmux_builder.platform.agent_driver import AgentDriver
-    from tmux_builder.platform.engine import stack_engine
+    from tmux_builder.platform.agent.driver import AgentDriver
+    from tmux_builder.platform.core.engine import stack_engine
 
     engine: StackEngine | None = None
     while not stop.is_set():

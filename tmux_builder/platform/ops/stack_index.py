@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from tmux_builder.domain import validate_user_id
 from tmux_builder.platform.db import Database, SessionRow, StackIndexRow
 from tmux_builder.platform.db.models import utcnow
-from tmux_builder.platform.ids import validate_user_id
 from tmux_builder.pulumi_programs.shared import is_platform_stack
 from tmux_builder.stacks import StackRecord
 

@@ -21,12 +21,12 @@ from tenacity import (
 )
 
 from tmux_builder.errors import NotFoundError
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.core.workspaces import archive_workspace
 from tmux_builder.platform.db import Database, Execution, SessionRow
+from tmux_builder.platform.ops.shared_stacks import release_slot
 from tmux_builder.platform.ops.stack_index import forget_stack
-from tmux_builder.platform.sessions import cancel
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.shared_stacks import release_slot
-from tmux_builder.platform.workspaces import archive_workspace
+from tmux_builder.platform.sessions.requests import cancel
 from tmux_builder.stacks import StackEngine
 
 log = logging.getLogger(__name__)

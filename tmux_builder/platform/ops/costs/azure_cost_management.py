@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.ops.costs.errors import ActualCostUnavailable
-from tmux_builder.platform.settings import Settings
 
 TAG = "UserGUID"
 API_VERSION = "2023-11-01"

@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import select
 
 from tmux_builder.errors import InvalidInputError
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import CostSnapshot, Database, StackIndexRow
 from tmux_builder.platform.ops.costs.actual import ActualCosts, cached_actual_costs
 from tmux_builder.platform.ops.costs.estimate import GROUP_TAGS, ResourceCost, estimate_export
 from tmux_builder.platform.ops.costs.exports import stack_exports
 from tmux_builder.platform.ops.costs.prices import PriceTable, load_price_table
 from tmux_builder.platform.ops.stack_index import split_stack_name
-from tmux_builder.platform.settings import Settings
 from tmux_builder.stacks import StackEngine
 
 ALIASES = {"user": "UserGUID", "session": "SessionID", "provider": "HostProvider",

@@ -1,0 +1,27 @@
+"""The stack engine built from settings (the stack layer never reads settings itself)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.stacks import EngineConfig, StackEngine
+from tmux_builder.stacks.toolchain import ensure_toolchain
+
+
+def engine_config(settings: Settings, *, build_toolchain: bool = False) -> EngineConfig:
+    toolchain = ensure_toolchain(settings.toolchain_dir, build=build_toolchain)
+    return EngineConfig(
+        backend_url=settings.backend_url,
+        work_dir=settings.pulumi_work_dir,
+        pulumi_home=settings.pulumi_home,
+        passphrase_file=settings.passphrase_file,
+        locks_dir=settings.locks_dir,
+        pulumi_root=toolchain.pulumi_root,
+        plugin_dirs=(Path(toolchain.launcher).parent,),
+        lock_timeout_seconds=settings.stack_lock_timeout_seconds,
+    )
+
+
+def stack_engine(settings: Settings) -> StackEngine:
+    return StackEngine(engine_config(settings))
