@@ -30,7 +30,8 @@ from tmux_builder.platform.db import ChatMessage, Database, StepRecord
 from tmux_builder.platform.demo import DEMO_REQUEST
 from tmux_builder.platform.pipeline.runner import Pipeline
 from tmux_builder.platform.queue.worker import Worker, new_worker_id
-from tmux_builder.platform.sessions.requests import create_session, send_chat
+from tmux_builder.platform.sessions.creation import create_session
+from tmux_builder.platform.sessions.requests import send_chat
 from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
 
@@ -65,7 +66,7 @@ def run_profile(profile: str, base: Path, model_url: str) -> dict[str, Any]:
     worker.run_once()
     whole = time.perf_counter() - started
     status = execution_status(db, created.execution_id)
-    if status["status"] != "completed":
+    if status.status != "completed":
         raise SystemExit(f"{profile}: the run failed: {status['error']}")
     send_chat(db, created.execution_id, "Make the theme green.")  # both profiles know it
     worker.run_once()
@@ -76,7 +77,7 @@ def run_profile(profile: str, base: Path, model_url: str) -> dict[str, Any]:
             ChatMessage.execution_id == created.execution_id,
             ChatMessage.role == "agent")).one()
         ended["refine"] = reply.created_at.timestamp()
-    steps = {s["name"]: s["duration_seconds"] for s in status["steps"]}
+    steps = {s.name: s.duration_seconds for s in status.steps}
     phases = [(phase, seconds, ended[phase] - written) for phase, written, seconds in driver.marks]
     stack_engine(settings).destroy(created.stack_name)
     stop_site_server_background(settings)

@@ -119,7 +119,7 @@ def main() -> None:
         fleet.start(victim)
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
-        states = [execution_status(db, e)["status"] for e in executions]
+        states = [execution_status(db, e).status for e in executions]
         if all(s in FINAL for s in states):
             break
         time.sleep(2)
@@ -128,8 +128,8 @@ def main() -> None:
 
     engine = stack_engine(settings)
     statuses = [execution_status(db, e) for e in executions]
-    outcomes = Counter(s["status"] for s in statuses)
-    failed_without_reason = sum(1 for s in statuses if s["status"] == "failed" and not s["error"])
+    outcomes = Counter(s.status for s in statuses)
+    failed_without_reason = sum(1 for s in statuses if s.status == "failed" and not s.error)
     stacks = engine.list_stacks()
     locked = sum(1 for r in stacks if backend_lock_files(engine.config, r.name))
     in_progress = sum(1 for r in stacks if r.update_in_progress)

@@ -20,7 +20,7 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.demo import DEMO_REQUEST
 from tmux_builder.platform.queue.worker import Worker
-from tmux_builder.platform.sessions.requests import create_session
+from tmux_builder.platform.sessions.creation import create_session
 from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site
 from tmux_builder.platform.sites.server import stop_site_server_background
@@ -43,9 +43,9 @@ def main() -> None:
         whole = time.perf_counter() - started
         status = execution_status(db, created.execution_id)
         print(f"pipeline ({site_type}): {status['status']} in {whole:.2f}s")
-        for step in status["steps"]:
+        for step in status.steps:
             print(f"  {step['number']}. {step['name']:<20} {step['duration_seconds']:6.2f}s")
-        if status["status"] != "completed":
+        if status.status != "completed":
             raise SystemExit(f"run failed: {status['error']}")
 
         workspace = Path(tmp) / "data" / "users" / created.user_id / "sessions" / created.session_id
@@ -55,7 +55,7 @@ def main() -> None:
         t = time.perf_counter()
         result = deploy_site(settings, engine, facts, workspace / "source")
         up_alone = time.perf_counter() - t
-        url = status["deployed_url"]
+        url = status.deployed_url
         t = time.perf_counter()
         take_screenshot(url, Path(tmp) / "shot")
         shot_alone = time.perf_counter() - t

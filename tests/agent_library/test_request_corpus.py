@@ -25,7 +25,7 @@ from tests.agent_library.support import run_e2e, serve_site
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.queue.worker import Worker
-from tmux_builder.platform.sessions.requests import SessionRequest, create_session
+from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
 
@@ -112,11 +112,11 @@ def test_corpus_requests_through_the_whole_pipeline(pipeline_settings: Settings,
         while worker.run_once():
             pass
         status = execution_status(db, created.execution_id)
-        assert status["status"] == "completed", status["error"]
-        e2e = {s["name"]: s["details"] for s in status["steps"]}["e2e_tests"]
+        assert status.status == "completed", status.error
+        e2e = {s.name: s.details for s in status.steps}["e2e_tests"]
         assert e2e["passed"] and e2e["total"] >= 8, e2e
         with chromium() as browser:
-            score = score_url(browser, status["deployed_url"], entry)
+            score = score_url(browser, status.deployed_url, entry)
         assert not score.misses, score.misses
     finally:
         worker.pipeline.engine.destroy(created.stack_name)

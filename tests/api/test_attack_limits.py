@@ -296,7 +296,11 @@ def test_no_answer_carries_a_server_path(pipeline_client: TestClient, api_settin
     answers.append(client.get(f"/api/status/{execution[:-4]}ffff", headers=headers))
     sites = f"http://{api_settings.sites_host}:{api_settings.sites_port}"
     answers.append(httpx.get(f"{sites}/_site_server/health"))
-    answers.append(client.delete(f"/api/sessions/{owner['session_id']}", headers=headers))
+    deleted = client.delete(f"/api/sessions/{owner['session_id']}", headers=headers)
+    assert deleted.status_code == 202, deleted.text
+    while worker.run_once():
+        pass
+    answers.append(client.get(deleted.json()["status_url"], headers=headers))
     assert answers[-1].json()["torn_down"], answers[-1].text
     roots = _server_roots(api_settings, tmp_path)
     for response in answers:

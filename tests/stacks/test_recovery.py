@@ -8,13 +8,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import psutil
 
 from tests.conftest import copy_sample, make_facts
+from tests.support.waiting import wait_until
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine
@@ -35,13 +36,8 @@ deploy_site(settings, stack_engine(settings), facts, Path(sys.argv[3]))
 """
 
 
-def _wait_for(condition, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
+def _wait_for(condition: Callable[[], object], timeout: float = 60) -> None:
+    wait_until(condition, timeout=timeout, interval=0.1, what="the stack operation's state")
 
 
 def test_recover_after_kill_during_up(

@@ -48,6 +48,10 @@ def create_app(settings: Settings, *, serve_workers: bool = False) -> FastAPI:
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
+        if serve_workers:  # the site server started with (or for) this server stops with it
+            from tmux_builder.platform.sites.server import stop_site_server_background
+
+            stop_site_server_background(state.settings)
 
     app = FastAPI(title="tmux-builder", version=__version__, lifespan=lifespan,
                   description="Plain-language requests become deployed, verified websites; "

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import psutil
@@ -52,7 +53,7 @@ class OperationResult:
 @dataclass(frozen=True)
 class StackRecord:
     name: str
-    last_update: str | None
+    last_update: str | datetime | None  # the SDK gives a datetime (or ISO text)
     update_in_progress: bool
     resource_count: int | None
     tags: dict[str, str] = field(default_factory=dict)
@@ -260,7 +261,7 @@ class StackEngine:
     def list_stacks(self, prefix: str | None = None) -> list[StackRecord]:
         summaries = local_workspace(self.config).list_stacks(include_all=False)
         return [
-            StackRecord(s.name, s.last_update, s.update_in_progress, s.resource_count)
+            StackRecord(s.name, s.last_update, bool(s.update_in_progress), s.resource_count)
             for s in summaries
             if prefix is None or s.name.startswith(prefix)
         ]

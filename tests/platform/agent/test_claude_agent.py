@@ -20,13 +20,9 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, LogEvent
 from tmux_builder.platform.pipeline.runner import STEPS
 from tmux_builder.platform.queue.worker import Worker
-from tmux_builder.platform.sessions.requests import (
-    SessionRequest,
-    create_session,
-    request_redeploy,
-    send_chat,
-)
-from tmux_builder.platform.sessions.status import execution_status
+from tmux_builder.platform.sessions.creation import SessionRequest, create_session
+from tmux_builder.platform.sessions.requests import request_redeploy, send_chat
+from tmux_builder.platform.sessions.status import ExecutionState, execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
 
 REQUEST = 'A one-page site for a tea room called "Leaf & Kettle" with an about section.'
@@ -38,9 +34,9 @@ def _drain(worker: Worker) -> None:
         pass
 
 
-def _details(status: dict[str, Any]) -> dict[str, Any]:
-    newest = max(s["run"] for s in status["steps"])
-    return {s["name"]: s["details"] for s in status["steps"] if s["run"] == newest}
+def _details(status: ExecutionState) -> dict[str, Any]:
+    newest = max(s.run for s in status.steps)
+    return {s.name: s.details for s in status.steps if s.run == newest}
 
 
 def test_claude_builds_deploys_and_refines_in_one_session(
@@ -53,10 +49,10 @@ def test_claude_builds_deploys_and_refines_in_one_session(
     try:
         _drain(worker)
         status = execution_status(db, created.execution_id)
-        assert status["status"] == "completed", (status["error"], worker.pipeline.driver.capture(
+        assert status.status == "completed", (status.error, worker.pipeline.driver.capture(
             created.execution_id))
-        assert [s["name"] for s in status["steps"]] == list(STEPS)  # one run of all nine
-        assert "Leaf &amp; Kettle" in httpx.get(status["deployed_url"]).text
+        assert [s.name for s in status.steps] == list(STEPS)  # one run of all nine
+        assert "Leaf &amp; Kettle" in httpx.get(status.deployed_url).text
         e2e = _details(status)["e2e_tests"]
         assert e2e["passed"] and e2e["total"] == 1
 
@@ -76,9 +72,9 @@ def test_claude_builds_deploys_and_refines_in_one_session(
         request_redeploy(db, created.execution_id)
         _drain(worker)
         status = execution_status(db, created.execution_id)
-        assert status["status"] == "completed", status["error"]
-        assert [b["label"] for b in status["builds"]] == ["build_v1", "build_v2"]
-        assert "closed on Mondays" in httpx.get(status["deployed_url"]).text
+        assert status.status == "completed", status.error
+        assert [b.label for b in status.builds] == ["build_v1", "build_v2"]
+        assert "closed on Mondays" in httpx.get(status.deployed_url).text
         assert _details(status)["e2e_tests"]["passed"]
         sessions = {r.headers.get("X-Claude-Code-Session-Id") for r in model.model.tool_requests()}
         assert len(sessions) == 1, f"more than one Claude session served the execution: {sessions}"
@@ -89,7 +85,7 @@ def test_claude_builds_deploys_and_refines_in_one_session(
         db.dispose()
 
 
-def _fail_create_plan(settings: Settings) -> tuple[dict[str, Any], list[str], float]:
+def _fail_create_plan(settings: Settings) -> tuple[ExecutionState, list[str], float]:
     db = Database(settings.db_url)
     created = create_session(db, settings, SessionRequest(
         "fails@example.com", "+15550100", "local", "static", REQUEST))
@@ -100,14 +96,14 @@ def _fail_create_plan(settings: Settings) -> tuple[dict[str, Any], list[str], fl
     status = execution_status(db, created.execution_id)
     with db.transaction() as tx:
         logged = [e.message for e in tx.scalars(
-            select(LogEvent).where(LogEvent.debug_id == status["debug_id"]))]
+            select(LogEvent).where(LogEvent.debug_id == status.debug_id))]
     assert not worker.pipeline.driver.is_running(created.execution_id), "the agent was left"
     workspace = settings.users_dir / created.user_id / "sessions" / created.session_id
     assert not [p for p in psutil.process_iter(["cwd"])
                 if str(workspace) in (p.info.get("cwd") or "")], "a process was left running"
     db.dispose()
-    assert status["status"] == "failed" and status["current_step_name"] == "create_plan"
-    assert status["debug_id"].startswith("dbg_")
+    assert status.status == "failed" and status.current_step_name == "create_plan"
+    assert status.debug_id.startswith("dbg_")
     return status, logged, seconds
 
 
@@ -115,7 +111,7 @@ def test_overloaded_model_fails_the_phase_naming_it(
         claude_settings: Settings, model: RunningModel) -> None:
     model.model.fail_next(529, times=20)
     status, logged, seconds = _fail_create_plan(claude_settings)
-    assert "API Error 529 Overloaded" in status["error"]
+    assert "API Error 529 Overloaded" in status.error
     assert seconds < claude_settings.agent_idle_timeout_seconds + 15
     assert any("agent pane:" in m and "API Error: 529" in m for m in logged)
 
@@ -124,7 +120,7 @@ def test_hung_model_fails_the_phase_as_idle(claude_settings: Settings,
                                             model: RunningModel) -> None:
     model.model.hang_next(times=20)
     status, logged, seconds = _fail_create_plan(claude_settings)
-    assert "agent idle" in status["error"]
+    assert "agent idle" in status.error
     assert seconds < claude_settings.agent_idle_timeout_seconds + 15
     assert any("agent pane:" in m and "Read and execute the prompt" in m for m in logged)
 
@@ -140,6 +136,6 @@ def test_unexpected_dialog_fails_the_phase_naming_it(
 
     monkeypatch.setattr(profiles, "claude_seed", untrusted)
     status, logged, seconds = _fail_create_plan(claude_settings)
-    assert "the trust-this-folder dialog" in status["error"]
+    assert "the trust-this-folder dialog" in status.error
     assert seconds < claude_settings.agent_idle_timeout_seconds + 15
     assert any("agent pane:" in m and "Yes, I trust this folder" in m for m in logged)

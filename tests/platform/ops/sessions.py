@@ -8,7 +8,7 @@ from tests.conftest import copy_sample
 from tmux_builder.domain import user_id_for
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.sessions.requests import CreatedSession, SessionRequest, create_session
+from tmux_builder.platform.sessions.creation import CreatedSession, SessionRequest, create_session
 from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site
 from tmux_builder.stacks import StackEngine
 

@@ -80,9 +80,9 @@ def test_created_on_first_need_grown_when_full_and_listed(
     third = ensure_shared(db, two_per_shard, engine, options, "u_s3")
     assert third.shard == 1 and stand_in == [1, 2]
     assert len(engine.outputs(NAME)["front_door_profiles"]) == 2
-    (row,) = [r for r in list_stack_index(db) if r["name"] == NAME]
-    assert (row["user_id"], row["status"], row["site_type"]) == ("platform", "shared", "shared")
-    assert row["expires_at"] is None and row["resource_count"] >= 1
+    (row,) = [r for r in list_stack_index(db) if r.name == NAME]
+    assert (row.user_id, row.status, row.site_type) == ("platform", "shared", "shared")
+    assert row.expires_at is None and row.resource_count >= 1
 
 
 def test_never_reaped_while_used_destroyed_when_unused(
@@ -96,7 +96,7 @@ def test_never_reaped_while_used_destroyed_when_unused(
     release_slot(db, "u_s2")
     assert reap_unused_shared(db, engine) == [NAME]
     assert not engine.exists(NAME)
-    assert [r for r in list_stack_index(db) if r["name"] == NAME] == []
+    assert [r for r in list_stack_index(db) if r.name == NAME] == []
     again = ensure_shared(db, settings, engine, azure_options(), "u_s3")
     assert again.shard == 0 and engine.exists(NAME), "created again on the next need"
 

@@ -67,7 +67,7 @@ def test_each_user_sees_only_their_stacks_and_reconcile_repairs(
     repaired = run_cli(settings, "stacks", "reconcile", "--repair", "--json")
     assert repaired.returncode == 0 and json.loads(repaired.stdout)["repaired"]
     assert reconcile(db, engine).in_step
-    assert gone.stack_name not in {row["name"] for row in list_stack_index(db)}
+    assert gone.stack_name not in {row.name for row in list_stack_index(db)}
 
     unpublish(settings.sites_dir / gone.stack_name)
     for created in (sessions[0], *sessions[2:]):

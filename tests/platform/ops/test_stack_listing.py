@@ -27,9 +27,10 @@ def _plain_pulumi_stack_ls(engine: StackEngine, *args: str) -> set[str]:
     return {entry["name"] for entry in json.loads(out.stdout)}
 
 
-def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(settings: Settings, *args: str,
+            columns: int = 250) -> subprocess.CompletedProcess[str]:
     env = {"TMUX_BUILDER_DATA_DIR": str(settings.data_dir), "HOME": str(Path.home()),
-           "PATH": "/usr/bin:/bin", "COLUMNS": "250"}
+           "PATH": "/usr/bin:/bin", "COLUMNS": str(columns)}
     if settings.database_url:
         env["TMUX_BUILDER_DATABASE_URL"] = settings.database_url
     return subprocess.run([sys.executable, "-m", "tmux_builder.cli", *args], env=env,

@@ -14,12 +14,8 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.pipeline.runner import STEPS
 from tmux_builder.platform.queue.worker import Worker
-from tmux_builder.platform.sessions.requests import (
-    SessionRequest,
-    create_session,
-    request_redeploy,
-    send_chat,
-)
+from tmux_builder.platform.sessions.creation import SessionRequest, create_session
+from tmux_builder.platform.sessions.requests import request_redeploy, send_chat
 from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
 
@@ -60,20 +56,20 @@ def test_full_run_reaches_nine_of_nine(platform: tuple[Database, Settings], kind
     worker = Worker.create(db, settings)
     _drain(worker)
     status = execution_status(db, created.execution_id)
-    assert status["status"] == "completed", status["error"]
-    assert status["completed_steps"] == 9 and status["percent"] == 100
-    assert [s["name"] for s in status["steps"]] == list(STEPS)
-    assert all(s["status"] == "completed" and s["duration_seconds"] is not None
-               for s in status["steps"])
-    page = httpx.get(status["deployed_url"])
+    assert status.status == "completed", status.error
+    assert status.completed_steps == 9 and status.percent == 100
+    assert [s.name for s in status.steps] == list(STEPS)
+    assert all(s.status == "completed" and s.duration_seconds is not None
+               for s in status.steps)
+    page = httpx.get(status.deployed_url)
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     title = REQUESTS[kind].split('"')[1]
     assert title in page.text
-    details = {s["name"]: s["details"] for s in status["steps"]}
+    details = {s.name: s.details for s in status.steps}
     assert Path(details["screenshot"]["path"]).stat().st_size > 1000
     assert details["screenshot"]["colours"] > 2
     assert details["e2e_tests"]["passed"] and details["e2e_tests"]["total"] >= 3
-    assert status["builds"][0]["label"] == "build_v1"
+    assert status.builds[0].label == "build_v1"
     worker.pipeline.engine.destroy(created.stack_name)
     worker.pipeline.driver.stop(created.execution_id)
 
@@ -84,7 +80,7 @@ def test_chat_then_redeploy_changes_the_live_site(platform: tuple[Database, Sett
         "chat@example.com", "+15550100", "local", "static", REQUESTS["static"]))
     worker = Worker.create(db, settings)
     _drain(worker)
-    url = execution_status(db, created.execution_id)["deployed_url"]
+    url = execution_status(db, created.execution_id).deployed_url
     assert "Sweet Crumbs" in httpx.get(url).text
 
     send_chat(db, created.execution_id, 'change the title to "Crumb Castle"')
@@ -92,10 +88,10 @@ def test_chat_then_redeploy_changes_the_live_site(platform: tuple[Database, Sett
     assert request_redeploy(db, created.execution_id) == 2
     _drain(worker)
     status = execution_status(db, created.execution_id)
-    assert status["status"] == "completed", status["error"]
-    assert [b["label"] for b in status["builds"]] == ["build_v1", "build_v2"]
-    assert status["builds"][1]["pulumi_update"] > status["builds"][0]["pulumi_update"]
-    assert [s["number"] for s in status["steps"] if s["run"] == 2] == [6, 7, 8, 9]
-    assert "Crumb Castle" in httpx.get(status["deployed_url"]).text
+    assert status.status == "completed", status.error
+    assert [b.label for b in status.builds] == ["build_v1", "build_v2"]
+    assert (status.builds[1].pulumi_update or 0) > (status.builds[0].pulumi_update or 0)
+    assert [s.number for s in status.steps if s.run == 2] == [6, 7, 8, 9]
+    assert "Crumb Castle" in httpx.get(status.deployed_url).text
     worker.pipeline.engine.destroy(created.stack_name)
     worker.pipeline.driver.stop(created.execution_id)

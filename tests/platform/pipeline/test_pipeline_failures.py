@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.platform import scripted_agents
+from tests.support.waiting import wait_until
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, LogEvent
 from tmux_builder.platform.queue.worker import Worker
-from tmux_builder.platform.sessions.requests import SessionRequest, create_session
+from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 from tmux_builder.platform.sessions.status import execution_status
 
 
@@ -44,14 +45,14 @@ def test_silent_agent_times_out_with_the_pane_in_the_log(make_platform) -> None:
         "slow@example.com", "+15550100", "local", "static", "A page about tea and teapots."))
     Worker.create(db, settings).run_once()
     status = execution_status(db, created.execution_id)
-    assert status["status"] == "failed" and status["current_step_name"] == "create_plan"
-    assert "did not finish create_plan within 3s" in status["error"]
-    assert status["debug_id"].startswith("dbg_")
+    assert status.status == "failed" and status.current_step_name == "create_plan"
+    assert "did not finish create_plan within 3s" in status.error
+    assert status.debug_id.startswith("dbg_")
     with db.transaction() as tx:
         logged = [e.message for e in tx.scalars(
-            select(LogEvent).where(LogEvent.debug_id == status["debug_id"]))]
+            select(LogEvent).where(LogEvent.debug_id == status.debug_id))]
     assert any("silent-agent> waiting" in m and "received:" in m for m in logged)
-    assert [s["status"] for s in status["steps"]][-1] == "failed"
+    assert [s.status for s in status.steps][-1] == "failed"
 
 
 def test_site_answering_500_fails_health_check_with_the_reason(make_platform) -> None:  # type: ignore[no-untyped-def]
@@ -61,9 +62,9 @@ def test_site_answering_500_fails_health_check_with_the_reason(make_platform) ->
     worker = Worker.create(db, settings)
     worker.run_once()
     status = execution_status(db, created.execution_id)
-    assert status["status"] == "failed" and status["current_step_name"] == "health_check"
-    assert "HTTP 500" in status["error"]
-    assert status["completed_steps"] == 6
+    assert status.status == "failed" and status.current_step_name == "health_check"
+    assert "HTTP 500" in status.error
+    assert status.completed_steps == 6
     worker.pipeline.engine.destroy(created.stack_name)
 
 
@@ -79,15 +80,13 @@ def test_cancel_stops_the_agent_and_marks_the_execution(make_platform) -> None: 
     worker = Worker.create(db, settings)
     thread = threading.Thread(target=worker.run_once)
     thread.start()
-    deadline = time.monotonic() + 60
-    while execution_status(db, created.execution_id)["current_step_name"] != "create_plan":
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_until(lambda: execution_status(db, created.execution_id).current_step_name
+               == "create_plan", timeout=60, interval=0.1, what="step create_plan")
     started = time.monotonic()
     cancel(db, created.execution_id)
     thread.join(timeout=30)
     assert not thread.is_alive() and time.monotonic() - started < 15
     status = execution_status(db, created.execution_id)
-    assert status["status"] == "cancelled"
-    assert [s["status"] for s in status["steps"]][-1] == "cancelled"
-    assert "deploy" not in [s["name"] for s in status["steps"]]
+    assert status.status == "cancelled"
+    assert [s.status for s in status.steps][-1] == "cancelled"
+    assert "deploy" not in [s.name for s in status.steps]

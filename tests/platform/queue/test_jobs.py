@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, Execution, Job
 from tmux_builder.platform.queue.jobs import claim, finish, heartbeat
-from tmux_builder.platform.sessions.requests import SessionRequest, create_session
+from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 
 
 def _request(i: int) -> SessionRequest:
@@ -52,8 +52,8 @@ def test_expired_lease_is_reclaimed_and_old_owner_loses_it(
     assert first is not None and first.attempts == 1
     assert claim(db, "other", 30) is None, "a live lease is not claimable"
     assert heartbeat(db, first.id, "dead-worker", 0.5)
-    time.sleep(0.8)
-    second = claim(db, "other", 30)
+    later = datetime.now(UTC) + timedelta(seconds=0.8)  # the lease ran out by then
+    second = claim(db, "other", 30, now=later)
     assert second is not None and second.id == first.id and second.attempts == 2
     assert not heartbeat(db, first.id, "dead-worker", 30), "the old owner lost the lease"
     assert not finish(db, first.id, "dead-worker", "done")

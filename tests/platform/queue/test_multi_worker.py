@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.platform import scripted_agents
+from tests.support.waiting import wait_until
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, Job
-from tmux_builder.platform.sessions.requests import SessionRequest, create_session
+from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
 from tmux_builder.stacks import StackEngine
@@ -28,8 +28,7 @@ from tmux_builder.stacks import StackEngine
 @pytest.fixture
 def quick_settings(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     agent = tmp_path / "agent.py"
-    agent.write_text(scripted_agents.SLOW_STATIC_SITE.replace("time.sleep(4)", "time.sleep(0)"),
-                     encoding="utf-8")
+    agent.write_text(scripted_agents.slow_static_site(code_seconds=0), encoding="utf-8")
     configured = settings.model_copy(update={
         "tmux_socket": f"tb-multi-{tmp_path.name[-12:]}",
         "agent_command": f"{sys.executable} -u {agent}"})
@@ -60,14 +59,12 @@ def test_two_worker_processes_run_each_execution_once(
         for i in range(10)]
     workers = [_worker(quick_settings) for _ in range(2)]
     try:
-        deadline = time.monotonic() + 420
-        while True:
-            states = [execution_status(db, c.execution_id)["status"] for c in created]
-            if all(s in ("completed", "failed") for s in states):
-                break
-            assert time.monotonic() < deadline, states
+        def all_ended() -> list[str] | None:
             assert all(w.poll() is None for w in workers), "a worker died"
-            time.sleep(1)
+            states = [execution_status(db, c.execution_id).status for c in created]
+            return states if all(s in ("completed", "failed") for s in states) else None
+
+        states = wait_until(all_ended, timeout=420, interval=1, what="all 10 executions")
     finally:
         for worker in workers:
             os.killpg(worker.pid, signal.SIGTERM)
@@ -79,6 +76,6 @@ def test_two_worker_processes_run_each_execution_once(
         owners = {j.lease_owner.rsplit(":", 1)[0] for j in jobs if j.lease_owner}
     assert len({o.split(":")[1] for o in owners}) == 2, "both processes took work"
     for one in created:
-        steps = execution_status(db, one.execution_id)["steps"]
-        assert Counter(s["number"] for s in steps) == Counter(range(1, 10)), "each step once"
+        steps = execution_status(db, one.execution_id).steps
+        assert Counter(s.number for s in steps) == Counter(range(1, 10)), "each step once"
         engine.destroy(one.stack_name)

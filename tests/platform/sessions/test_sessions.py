@@ -13,7 +13,8 @@ from tmux_builder.errors import IdentityTakenError, InvalidInputError
 from tmux_builder.platform.accounts.tokens import hash_token
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, Execution, Job, SessionRow, Token, User
-from tmux_builder.platform.sessions.requests import SessionRequest, create_session, send_chat
+from tmux_builder.platform.sessions.creation import SessionRequest, create_session
+from tmux_builder.platform.sessions.requests import send_chat
 
 GOOD = SessionRequest("Ann@Example.com", "+1 555 0100", "local", "static",
                       "A portfolio site for a photographer with a gallery.")

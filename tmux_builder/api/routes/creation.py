@@ -16,7 +16,7 @@ from tmux_builder.api.schemas import (
     RegisterResponse,
 )
 from tmux_builder.domain import user_id_for
-from tmux_builder.platform.sessions.requests import (
+from tmux_builder.platform.sessions.creation import (
     CreatedSession,
     SessionRequest,
     create_session,

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from tmux_builder.domain import TokenScope
 from tmux_builder.errors import (
     AuthenticationError,
     ConflictError,
@@ -23,7 +24,7 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.core.text import check_text
 from tmux_builder.platform.db import Database, Token
 
-SCOPES = ("read", "write")
+SCOPES = tuple(TokenScope)
 NAME_MAX = 64
 TOKEN_MAX = 200  # far longer than any token we mint; anything longer is not ours
 TOKEN_ID_MAX = 2**31 - 1
@@ -47,7 +48,7 @@ class Caller:
 
     @property
     def can_write(self) -> bool:
-        return self.scope == "write"
+        return self.scope == TokenScope.write
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def lifetime(settings: Settings, days: float | None) -> timedelta | None:
     return timedelta(days=days)
 
 
-def mint(tx: Session, settings: Settings, user_id: str, *, name: str, scope: str = "write",
+def mint(tx: Session, settings: Settings, user_id: str, *, name: str, scope: str = TokenScope.write,
          valid_for: timedelta | None = None, now: datetime | None = None) -> IssuedToken:
     """Add one token for ``user_id`` inside the caller's transaction."""
     now = now or datetime.now(UTC)
@@ -157,7 +158,8 @@ def list_tokens(db: Database, user_id: str, now: datetime | None = None) -> list
 
 
 def create_token(db: Database, settings: Settings, user_id: str, *, name: str,
-                 scope: str = "write", expires_in_days: float | None = None) -> IssuedToken:
+                 scope: str = TokenScope.write,
+                 expires_in_days: float | None = None) -> IssuedToken:
     valid_for = lifetime(settings, expires_in_days)
     with db.transaction() as tx:
         return mint(tx, settings, user_id, name=name, scope=scope, valid_for=valid_for)

@@ -139,7 +139,7 @@ def agent_profile(settings: Settings, sandbox: Sandbox, workspace: Path,
 
 def launch_command(profile: AgentProfile, sandbox: Sandbox, workspace: Path) -> str:
     """The tmux window command: the launcher with the (secret-free) spec."""
-    seed_files = ()
+    seed_files: tuple[tuple[int, Path], ...] = ()
     if profile.seed and profile.seed["fds"]:
         folder = Path(profile.seed["dir"])
         seed_files = tuple((fd, folder / name) for name, fd in profile.seed["fds"].items())

@@ -139,8 +139,8 @@ class Sandbox:
             args.append("--unshare-net")
         if die_with_parent:
             args.append("--die-with-parent")
-        for path in _SYSTEM_READ_ONLY:
-            args += ["--ro-bind", path, path]
+        for system in _SYSTEM_READ_ONLY:
+            args += ["--ro-bind", system, system]
         for link in _MERGED_USR_LINKS:
             if os.path.islink(link):
                 args += ["--symlink", os.readlink(link), link]

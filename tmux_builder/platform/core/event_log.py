@@ -1,27 +1,18 @@
-"""Log events of an execution (in the database and the workspace's ``logs/pipeline.log``),
-and debug ids that find the full log of a failure."""
+"""Log events of an execution, in the database (what the progress stream replays and
+follows) and in the workspace's ``logs/pipeline.log``, and debug ids that find the full log
+of a failure."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from tmux_builder.platform.db import Database, LogEvent
 
-Listener = Callable[[LogEvent], None]
-_listeners: list[Listener] = []
-
 
 def new_debug_id() -> str:
     return f"dbg_{secrets.token_hex(6)}"
-
-
-def subscribe(listener: Listener) -> Callable[[], None]:
-    """Live log events in this process (the SSE stream of a later issue listens here)."""
-    _listeners.append(listener)
-    return lambda: _listeners.remove(listener)
 
 
 def log_event(db: Database, execution_id: str, source: str, message: str, *,
@@ -36,5 +27,3 @@ def log_event(db: Database, execution_id: str, source: str, message: str, *,
         with log_file.open("a", encoding="utf-8") as handle:
             tag = f" [{debug_id}]" if debug_id else ""
             handle.write(f"{event.at:%Y-%m-%dT%H:%M:%SZ} {level:<5} {source}{tag}: {message}\n")
-    for listener in list(_listeners):
-        listener(event)

@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-Provider = Literal["local", "aws", "azure"]
-SiteType = Literal["static", "dynamic"]
+from tmux_builder.domain import Provider, SiteType
+
 AgentProfileName = Literal["offline", "claude"]
 
 
@@ -40,8 +40,10 @@ class Settings(BaseSettings):
         default_factory=_default_toolchain_dir,
         description="Cache of the Pulumi CLI built from Go and of Claude Code, keyed by version.",
     )
-    default_provider: Provider = Field(default="local", description="Provider when not given.")
-    default_site_type: SiteType = Field(default="static", description="Site type when not given.")
+    default_provider: Provider = Field(default=Provider.local,
+                                       description="Provider when not given.")
+    default_site_type: SiteType = Field(default=SiteType.static,
+                                        description="Site type when not given.")
     session_ttl_days: float = Field(default=5, gt=0, description="Default session lifetime.")
     stack_lock_timeout_seconds: float = Field(
         default=0,
@@ -110,6 +112,12 @@ class Settings(BaseSettings):
     workers: int = Field(default=2, ge=1, le=64, description="Worker threads per worker process.")
     job_lease_seconds: float = Field(default=30, gt=1, description="Lease of a claimed job.")
     job_max_attempts: int = Field(default=3, ge=1, description="Claims before a job fails.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines on stdout as text or JSON lines."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Lowest level logged."
+    )
     e2e_timeout_seconds: float = Field(default=300, gt=0, description="E2E run time limit.")
     max_requirements_chars: int = Field(default=20000, ge=10, description="Request size limit.")
     admin_token: SecretStr | None = Field(

@@ -20,12 +20,8 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_e
 from tmux_builder.errors import StackBusyError
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, SharedSlot, SharedStackRow
-from tmux_builder.platform.ops.stack_index import (
-    IndexEntry,
-    forget_stack,
-    parse_backend_time,
-    record_stack,
-)
+from tmux_builder.platform.ops.stack_entries import IndexEntry
+from tmux_builder.platform.ops.stack_index import forget_stack, parse_backend_time, record_stack
 from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
 from tmux_builder.pulumi_programs.registry import build_platform_program
 from tmux_builder.pulumi_programs.shared import (

@@ -20,6 +20,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from tmux_builder.domain import SessionStatus
 from tmux_builder.errors import NotFoundError
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.core.workspaces import archive_workspace
@@ -86,7 +87,7 @@ def teardown_session(
 ) -> TeardownReport:
     target = _load(db, session_id)
     report = TeardownReport(target.session_id, target.stack_name, reason)
-    if target.status == "torn_down":
+    if target.status == SessionStatus.torn_down:
         report.torn_down = report.already_torn_down = True
         return report
     _stop_work(db, driver, target, report)
@@ -169,5 +170,5 @@ def _mark_torn_down(db: Database, session_id: str) -> None:
     with db.transaction() as tx:
         row = tx.get(SessionRow, session_id)
         assert row is not None
-        row.status = "torn_down"
+        row.status = SessionStatus.torn_down
         row.torn_down_at = datetime.now(UTC)

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Update, and_, or_, select, update
+from sqlalchemy.orm import Session
 
+from tmux_builder.domain import JobKind, JobStatus
 from tmux_builder.platform.db import Database, Job
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -25,62 +27,69 @@ def _now() -> datetime:
 class ClaimedJob:
     id: int
     execution_id: str
-    kind: str
+    kind: str  # a JobKind's value; an unknown kind is failed by the worker, not here
     payload: dict[str, Any]
     attempts: int
 
 
-def enqueue(tx: Any, execution_id: str, kind: str, payload: dict[str, Any]) -> Job:
+def enqueue(tx: Session, execution_id: str, kind: JobKind, payload: dict[str, Any]) -> Job:
     job = Job(execution_id=execution_id, kind=kind, payload=payload)
     tx.add(job)
     return job
 
 
-def _claimable(now: datetime) -> Any:
-    return or_(Job.status == "queued",
-               and_(Job.status == "running", Job.lease_expires_at < now))
+def _changed(tx: Session, statement: Update) -> int:
+    """How many rows an UPDATE changed (a DML statement's result is a cursor result)."""
+    return cast("CursorResult[Any]", tx.execute(statement)).rowcount
 
 
-def claim(db: Database, worker_id: str, lease_seconds: float) -> ClaimedJob | None:
-    now = _now()
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    return or_(Job.status == JobStatus.queued,
+               and_(Job.status == JobStatus.running, Job.lease_expires_at < now))
+
+
+def claim(db: Database, worker_id: str, lease_seconds: float, *,
+          now: datetime | None = None) -> ClaimedJob | None:
+    """Claim the oldest claimable job for ``worker_id``; ``now`` is the worker's clock."""
+    now = now or utc_now()
     with db.transaction() as tx:
         query = select(Job.id).where(_claimable(now)).order_by(Job.id).limit(8)
         if db.is_postgres:
             query = query.with_for_update(skip_locked=True)
         for job_id in tx.scalars(query).all():
-            won = tx.execute(
-                update(Job)
-                .where(Job.id == job_id, _claimable(now))
-                .values(status="running", lease_owner=worker_id,
-                        lease_expires_at=now + timedelta(seconds=lease_seconds),
-                        attempts=Job.attempts + 1, updated_at=now)
-            )
-            if won.rowcount == 1:
-                job = tx.get(Job, job_id)
-                assert job is not None
+            won = _changed(tx, update(Job)
+                           .where(Job.id == job_id, _claimable(now))
+                           .values(status=JobStatus.running, lease_owner=worker_id,
+                                   lease_expires_at=now + timedelta(seconds=lease_seconds),
+                                   attempts=Job.attempts + 1, updated_at=now))
+            if won == 1:
+                job = tx.get_one(Job, job_id)
                 return ClaimedJob(job.id, job.execution_id, job.kind, dict(job.payload),
                                   job.attempts)
     return None
 
 
-def heartbeat(db: Database, job_id: int, worker_id: str, lease_seconds: float) -> bool:
+def heartbeat(db: Database, job_id: int, worker_id: str, lease_seconds: float, *,
+              now: datetime | None = None) -> bool:
     """Extend the lease; False when the lease was lost (another worker owns the job)."""
-    now = _now()
+    now = now or utc_now()
     with db.transaction() as tx:
-        result = tx.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.lease_owner == worker_id, Job.status == "running")
-            .values(lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now)
-        )
-        return result.rowcount == 1
+        return _changed(tx, update(Job)
+                        .where(Job.id == job_id, Job.lease_owner == worker_id,
+                               Job.status == JobStatus.running)
+                        .values(lease_expires_at=now + timedelta(seconds=lease_seconds),
+                                updated_at=now)) == 1
 
 
-def finish(db: Database, job_id: int, worker_id: str, status: str,
-           error: str | None = None) -> bool:
+def finish(db: Database, job_id: int, worker_id: str, status: JobStatus,
+           error: str | None = None, result: dict[str, Any] | None = None) -> bool:
+    """Record the job's end (only while this worker still holds it); ``result`` is kept in
+    its payload under ``result`` for whoever asks how it went."""
+    values: dict[str, Any] = {"status": status, "last_error": error,
+                              "lease_expires_at": None, "updated_at": utc_now()}
     with db.transaction() as tx:
-        result = tx.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.lease_owner == worker_id)
-            .values(status=status, last_error=error, lease_expires_at=None, updated_at=_now())
-        )
-        return result.rowcount == 1
+        if result is not None:
+            payload = tx.scalar(select(Job.payload).where(Job.id == job_id)) or {}
+            values["payload"] = {**payload, "result": result}
+        return _changed(tx, update(Job).where(Job.id == job_id, Job.lease_owner == worker_id)
+                        .values(**values)) == 1

@@ -1,22 +1,35 @@
-"""Workers: claim a job, keep its lease alive, run it, record the end. ``tmux-builder
-worker`` runs a pool of them (threads; different stacks deploy in parallel)."""
+"""Workers: claim a job, keep its lease alive, run its handler, record the end. A job that
+raises fails (its execution too, with the reason and a debug id) and the worker goes on;
+trouble claiming or finishing is logged and retried after a pause. ``tmux-builder worker``
+runs a pool of them (threads; different stacks deploy in parallel)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from tmux_builder.domain import JobKind, JobStatus
 from tmux_builder.platform.agent.driver import AgentDriver
 from tmux_builder.platform.core.engine import stack_engine
-from tmux_builder.platform.core.event_log import log_event
+from tmux_builder.platform.core.event_log import log_event, new_debug_id
+from tmux_builder.platform.core.logging import execution_context
 from tmux_builder.platform.core.private_files import prepare_data_dir
 from tmux_builder.platform.core.settings import Settings
-from tmux_builder.platform.db import Database, Execution
-from tmux_builder.platform.pipeline.runner import REDEPLOY_FIRST_STEP, LeaseLost, Pipeline
-from tmux_builder.platform.queue.jobs import ClaimedJob, claim, finish, heartbeat
+from tmux_builder.platform.db import Database
+from tmux_builder.platform.pipeline.context import LeaseLost
+from tmux_builder.platform.pipeline.records import fail_execution
+from tmux_builder.platform.pipeline.runner import Pipeline
+from tmux_builder.platform.queue.handlers import EXECUTION_KINDS, HANDLERS, JobOutcome, JobRun
+from tmux_builder.platform.queue.jobs import ClaimedJob, claim, finish, heartbeat, utc_now
+
+log = logging.getLogger(__name__)
+SOURCE = "worker"
 
 
 def new_worker_id() -> str:
@@ -29,6 +42,7 @@ class Worker:
     settings: Settings
     pipeline: Pipeline
     worker_id: str
+    clock: Callable[[], datetime] = field(default=utc_now)  # leases are counted on it
 
     @classmethod
     def create(cls, db: Database, settings: Settings) -> Worker:
@@ -37,64 +51,94 @@ class Worker:
 
     def run_once(self) -> bool:
         """Claim and run one job; False when the queue had nothing for us."""
-        job = claim(self.db, self.worker_id, self.settings.job_lease_seconds)
+        job = claim(self.db, self.worker_id, self.settings.job_lease_seconds,
+                    now=self.clock())
         if job is None:
             return False
-        self.process(job)
+        with execution_context(job.execution_id):
+            self.process(job)
         return True
 
     def process(self, job: ClaimedJob) -> None:
         if job.attempts > self.settings.job_max_attempts:
             self._give_up(job)
             return
+        log.info("job %s (%s) started, attempt %s", job.id, job.kind, job.attempts)
         lease_lost = threading.Event()
         stop = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(job, stop, lease_lost),
-                                daemon=True)
+                                name=f"heartbeat-{job.id}", daemon=True)
         beat.start()
         try:
-            status = self._run(job, lease_lost)
+            outcome = self._run(job, lease_lost)
         except LeaseLost:
+            log.warning("job %s: lease lost, another worker owns it now", job.id)
             return
+        except Exception as error:  # a bad job fails; the worker goes on
+            outcome = self._failed(job, error)
         finally:
             stop.set()
             beat.join(timeout=5)
-        finish(self.db, job.id, self.worker_id, "done" if status != "failed" else "failed")
+        finish(self.db, job.id, self.worker_id, outcome.status, outcome.error, outcome.result)
+        log.info("job %s (%s) %s", job.id, job.kind, outcome.status)
 
-    def _run(self, job: ClaimedJob, lease_lost: threading.Event) -> str:
-        if job.kind == "pipeline":
-            return self.pipeline.run_steps(job.execution_id, int(job.payload.get("run", 1)), 1,
-                                           lease_lost)
-        if job.kind == "redeploy":
-            return self.pipeline.run_steps(job.execution_id, int(job.payload["run"]),
-                                           REDEPLOY_FIRST_STEP, lease_lost)
-        if job.kind == "refine":
-            self.pipeline.refine(job.execution_id, int(job.payload["chat_id"]))
-            return "done"
-        raise ValueError(f"unknown job kind {job.kind!r}")
+    def _run(self, job: ClaimedJob, lease_lost: threading.Event) -> JobOutcome:
+        try:
+            handler = HANDLERS[JobKind(job.kind)]
+        except ValueError:
+            raise ValueError(f"unknown job kind {job.kind!r}") from None
+        return handler(job, JobRun(self.pipeline, lease_lost))
+
+    def _failed(self, job: ClaimedJob, error: Exception) -> JobOutcome:
+        """Record an exception of a job: logged with its traceback, the execution failed with
+        the reason and a debug id that finds the log line."""
+        debug_id = new_debug_id()
+        reason = f"internal error in the {job.kind} job: {error!r}"
+        log.exception("job %s (%s) failed [%s]", job.id, job.kind, debug_id)
+        self._record_failure(job, reason, debug_id,
+                             fail=job.kind not in {JobKind.teardown, JobKind.reap})
+        return JobOutcome(JobStatus.failed, reason)
+
+    def _record_failure(self, job: ClaimedJob, reason: str, debug_id: str | None, *,
+                        fail: bool) -> None:
+        try:
+            if fail:
+                fail_execution(self.db, job.execution_id, reason, debug_id)
+            log_event(self.db, job.execution_id, SOURCE, reason, level="error",
+                      debug_id=debug_id)
+        except Exception:  # the database itself may be the trouble; the log line stays
+            log.exception("job %s: could not record its failure", job.id)
 
     def _heartbeat(self, job: ClaimedJob, stop: threading.Event,
                    lease_lost: threading.Event) -> None:
         interval = max(self.settings.job_lease_seconds / 3, 0.5)
         while not stop.wait(interval):
-            if not heartbeat(self.db, job.id, self.worker_id, self.settings.job_lease_seconds):
+            try:
+                alive = heartbeat(self.db, job.id, self.worker_id,
+                                  self.settings.job_lease_seconds, now=self.clock())
+            except Exception:  # a missed beat is retried; the lease outlives a few
+                log.exception("job %s: heartbeat failed", job.id)
+                continue
+            if not alive:
                 lease_lost.set()
                 return
 
     def _give_up(self, job: ClaimedJob) -> None:
         reason = (f"the job was interrupted {job.attempts - 1} times (its worker stopped); "
                   "giving up")
-        with self.db.transaction() as tx:
-            execution = tx.get(Execution, job.execution_id)
-            if execution is not None and job.kind != "refine":
-                execution.status = "failed"
-                execution.error_message = reason
-        finish(self.db, job.id, self.worker_id, "failed", reason)
-        log_event(self.db, job.execution_id, "worker", reason, level="error")
+        log.error("job %s (%s): %s", job.id, job.kind, reason)
+        self._record_failure(job, reason, None, fail=job.kind in EXECUTION_KINDS)
+        finish(self.db, job.id, self.worker_id, JobStatus.failed, reason)
 
     def run_forever(self, stop: threading.Event, idle_wait: float = 0.5) -> None:
         while not stop.is_set():
-            if not self.run_once():
+            try:
+                busy = self.run_once()
+            except Exception:  # claiming or finishing failed: log, pause, go on
+                log.exception("worker %s: the queue could not be read or written",
+                              self.worker_id)
+                busy = False
+            if not busy:
                 stop.wait(idle_wait)
 
 

@@ -11,7 +11,8 @@ from tmux_builder.platform.agent.sandbox import Sandbox
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.ops.shared_stacks import ensure_shared
-from tmux_builder.platform.ops.stack_index import IndexEntry, parse_backend_time, record_stack
+from tmux_builder.platform.ops.stack_entries import IndexEntry
+from tmux_builder.platform.ops.stack_index import parse_backend_time, record_stack
 from tmux_builder.pulumi_programs import LocalPaths, SiteTarget, StandardTags, build_program
 from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
 from tmux_builder.pulumi_programs.registry import check_target, needs_platform_stack

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from filelock import FileLock
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -142,12 +143,20 @@ def pid_file(settings: Settings) -> Path:
 
 def start_site_server_background(settings: Settings) -> int | None:
     """Start ``tmux-builder serve-sites`` detached unless one already answers; returns its pid
-    (None when one was already running)."""
+    (None when one was already running). Workers of several threads and processes may ask at
+    once: a file lock lets one start it, so the pid file always names the server that runs."""
     if site_server_is_up(settings):
         return None
+    pid_file(settings).parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(pid_file(settings).with_suffix(".lock")):
+        if site_server_is_up(settings):
+            return None
+        return _spawn_site_server(settings)
+
+
+def _spawn_site_server(settings: Settings) -> int:
     log = settings.data_dir / "logs" / "site-server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    pid_file(settings).parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "TMUX_BUILDER_DATA_DIR": str(settings.data_dir),
            "TMUX_BUILDER_SITES_HOST": settings.sites_host,
            "TMUX_BUILDER_SITES_PORT": str(settings.sites_port)}

@@ -39,8 +39,10 @@ def _subnet_in(vpc_id: pulumi.Input[str], extra: aws.ec2.GetSubnetsFilterArgs,
                options: AwsOptions, provider: aws.Provider, what: str) -> pulumi.Output[str]:
     zones = _offered_zones(options, provider)
     subnets = aws.ec2.get_subnets_output(filters=[
-        aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc_id]),
-        aws.ec2.GetSubnetsFilterArgs(name="availability-zone", values=zones),
+        # The output form of the invoke resolves inputs; the SDK types its filter as plain.
+        aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc_id]),  # type: ignore[list-item]
+        aws.ec2.GetSubnetsFilterArgs(name="availability-zone",
+                                     values=zones),  # type: ignore[arg-type]
         extra,
     ], opts=invoke_with(provider))
     return subnets.ids.apply(lambda ids: _first(list(ids), what))

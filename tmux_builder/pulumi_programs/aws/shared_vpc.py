@@ -18,6 +18,11 @@ VPC_CIDR = "10.42.0.0/16"
 SUBNET_CIDRS = ("10.42.0.0/20", "10.42.16.0/20")
 
 
+def _zone_at(index: int) -> Callable[[list[str]], str]:
+    """The zone for subnet ``index`` among the offered zones (round robin)."""
+    return lambda found: found[index % len(found)]
+
+
 def shared_vpc_program(options: AwsOptions, tags: StandardTags) -> Callable[[], None]:
     def program() -> None:
         provider = aws_provider(tags, options)
@@ -38,7 +43,7 @@ def shared_vpc_program(options: AwsOptions, tags: StandardTags) -> Callable[[], 
         for index, cidr in enumerate(SUBNET_CIDRS):
             subnet = aws.ec2.Subnet(
                 f"public-{index}", vpc_id=vpc.id, cidr_block=cidr,
-                availability_zone=zones.apply(lambda found, i=index: found[i % len(found)]),
+                availability_zone=zones.apply(_zone_at(index)),
                 map_public_ip_on_launch=True, opts=opts)
             aws.ec2.RouteTableAssociation(f"public-{index}", subnet_id=subnet.id,
                                           route_table_id=routes.id, opts=opts)

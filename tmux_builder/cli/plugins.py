@@ -6,19 +6,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from tmux_builder.errors import TmuxBuilderError
+from tmux_builder.cli.output import App, console
 from tmux_builder.platform.core.settings import get_settings
 
 if TYPE_CHECKING:
     from tmux_builder.stacks import EngineConfig
     from tmux_builder.stacks.plugins import PluginStatus
 
-plugins_app = typer.Typer(no_args_is_help=True,
-                          help="Provider plugins where the engine loads them.")
-console = Console()
+plugins_app = App(no_args_is_help=True, help="Provider plugins where the engine loads them.")
 
 
 def _config() -> EngineConfig:
@@ -34,6 +31,8 @@ def _show(rows: list[PluginStatus]) -> None:
         table.add_row(row.name, row.version, f"[{colour}]{row.status}[/{colour}]", row.path,
                       row.detail)
     console.print(table)
+    if not all(row.ok for row in rows):
+        raise typer.Exit(code=1)
 
 
 @plugins_app.command("install")
@@ -49,14 +48,7 @@ def install(
     home (<data_dir>/pulumi-home); exit 1 when one is still missing."""
     from tmux_builder.stacks.plugins import install_plugins
 
-    try:
-        rows = install_plugins(_config(), source, server=server)
-    except TmuxBuilderError as error:
-        console.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(code=2) from error
-    _show(rows)
-    if not all(row.ok for row in rows):
-        raise typer.Exit(code=1)
+    _show(install_plugins(_config(), source, server=server))
 
 
 @plugins_app.command("ls")
@@ -64,11 +56,4 @@ def ls() -> None:
     """What the engine would load for each pinned plugin; exit 1 when one is missing."""
     from tmux_builder.stacks.plugins import plugin_report
 
-    rows = plugin_report(_config())
-    _show(rows)
-    if not all(row.ok for row in rows):
-        raise typer.Exit(code=1)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(plugins_app, name="plugins")
+    _show(plugin_report(_config()))
