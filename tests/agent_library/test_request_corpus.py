@@ -29,7 +29,10 @@ from tmux_builder.platform.sessions.creation import SessionRequest, create_sessi
 from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no chromium")
+pytestmark = [
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no chromium"),
+    pytest.mark.slow,
+]
 REQUIRED_SHARE = 0.90
 # One missing item per site: the generated E2E test that must notice it.
 SABOTAGE = {

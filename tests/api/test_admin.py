@@ -19,6 +19,8 @@ from tmux_builder.domain import JobKind
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, Job, SessionRow
 
+pytestmark = [pytest.mark.slow, pytest.mark.db]
+
 ALICE = "3f2a9c1e-7b44-5d2e-9a51-0c6e2d8b1f07"
 STACKS = [
     CloudStack(ALICE, "sess_20260301_123000_aa01", "aws", "static"),

@@ -23,6 +23,8 @@ from tmux_builder.platform.accounts.recovery import MAX_FAILED_ATTEMPTS
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import RecoveryCode
 
+pytestmark = [pytest.mark.slow, pytest.mark.db]
+
 OWNER = {"email": "victim@example.com", "phone": "+1 555 0100"}
 VARIANTS = [
     {"email": "victim@example.com", "phone": "+1 555 0100"},

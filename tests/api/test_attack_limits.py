@@ -30,6 +30,8 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.queue.worker import Worker
 from tmux_builder.platform.sites.server import stop_site_server_background
 
+pytestmark = pytest.mark.slow
+
 SMALL_BODY = 4096
 GOOD = {"email": "ann@example.com", "phone": "+1 555 0100", "host_provider": "local",
         "site_type": "static", "requirements": "A portfolio site for a photographer."}

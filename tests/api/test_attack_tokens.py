@@ -17,6 +17,8 @@ from tmux_builder.api.app import create_app
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import SessionRow, Token
 
+pytestmark = [pytest.mark.slow, pytest.mark.db]
+
 
 def _reads(owner: dict[str, Any]) -> list[tuple[str, str]]:
     execution, user = owner["execution_id"], owner["user_id"]

@@ -21,8 +21,11 @@ from tmux_builder.platform.verification.browser import CHROMIUM_PATH
 PIPELINE_TIMEOUT_MS = 180_000
 REQUEST = 'A one-page site for a tea shop called "Leaf Lane" with opening hours and a contact form.'
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM_PATH).exists(),
-                                reason=f"no Chromium at {CHROMIUM_PATH}")
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM_PATH).exists(),
+                       reason=f"no Chromium at {CHROMIUM_PATH}"),
+    pytest.mark.slow,
+]
 
 
 def _image_loaded(page: Page, selector: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import libtmux
+import pytest
 
 from tests.api.conftest import auth
 from tests.support.waiting import wait_until
@@ -18,6 +19,8 @@ from tmux_builder.domain import FINAL_EXECUTION_STATUSES as FINAL
 from tmux_builder.platform.agent.driver import tmux_session_name
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.stacks.workspace import engine_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 
 def _events(base: str, execution_id: str, token: str) -> list[tuple[str, Any]]:

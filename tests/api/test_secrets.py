@@ -24,6 +24,8 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.queue.worker import Worker
 from tmux_builder.platform.sites.server import stop_site_server_background
 
+pytestmark = pytest.mark.slow
+
 AWS_SECRET = "aws-secret-key-0123456789abcdef"
 AZURE_SECRET = "azure-client-secret-fedcba9876543210"
 

@@ -22,8 +22,11 @@ from tmux_builder.platform.verification.browser import CHROMIUM_PATH
 
 EMAIL, PHONE = "tokens@example.com", "+1 555 0150"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM_PATH).exists(),
-                                reason=f"no Chromium at {CHROMIUM_PATH}")
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM_PATH).exists(),
+                       reason=f"no Chromium at {CHROMIUM_PATH}"),
+    pytest.mark.slow,
+]
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine, stack_name_for, validate_stack_name
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize(
     ("change", "field"),

@@ -19,6 +19,8 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine
 
+pytestmark = pytest.mark.slow
+
 
 def test_busy_stack_fails_clearly_in_the_same_process(
     settings: Settings, engine: StackEngine, tmp_path: Path

@@ -16,6 +16,8 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine
 
+pytestmark = pytest.mark.slow
+
 
 def _app_pid(engine: StackEngine, stack: str) -> int:
     for resource in engine.export(stack)["deployment"]["resources"]:

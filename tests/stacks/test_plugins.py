@@ -22,6 +22,8 @@ from tmux_builder.pulumi_programs.preflight import preflight
 from tmux_builder.stacks import StackEngine
 from tmux_builder.stacks.plugins import install_plugins, plugin_report, release_name
 
+pytestmark = pytest.mark.slow
+
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example",
                "ARM_CLIENT_ID": "id", "ARM_TENANT_ID": "tenant", "ARM_CLIENT_SECRET": "secret"}
 PLACED = {"subnet_id": "subnet-0123456789abcdef0"}

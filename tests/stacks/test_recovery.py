@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
 from tests.conftest import copy_sample, make_facts
 from tests.support.waiting import wait_until
@@ -20,6 +21,8 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine
 from tmux_builder.stacks.recovery import backend_lock_files
+
+pytestmark = pytest.mark.slow
 
 DEPLOY_SCRIPT = """
 import json, sys

@@ -117,7 +117,8 @@ def _go(args: list[str], cwd: Path, log: Path) -> subprocess.CompletedProcess[st
 def build_pulumi_cli(toolchain_dir: Path, version: str) -> tuple[Path, float]:
     """Build the CLI at ``version`` into the cache; returns the root and the seconds taken.
     A file lock keeps two setups from building at once; the binary appears atomically."""
-    if go_version() is None or go_version() < MIN_GO:  # type: ignore[operator]
+    found = go_version()
+    if found is None or found < MIN_GO:
         raise ToolchainError(
             f"building the Pulumi CLI needs Go >= {MIN_GO[0]}.{MIN_GO[1]} on PATH", field="go"
         )

@@ -25,6 +25,8 @@ from tmux_builder.platform.sessions.requests import request_redeploy, send_chat
 from tmux_builder.platform.sessions.status import ExecutionState, execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
 
+pytestmark = pytest.mark.slow
+
 REQUEST = 'A one-page site for a tea room called "Leaf & Kettle" with an about section.'
 CHANGE = "Add our opening hours: 9am to 5pm, closed on Mondays."
 

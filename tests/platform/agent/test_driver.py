@@ -12,6 +12,8 @@ import pytest
 from tmux_builder.platform.agent.driver import INSTRUCTION, AgentDriver, AgentError
 from tmux_builder.platform.core.settings import Settings
 
+pytestmark = pytest.mark.slow
+
 FAKE_AGENT = r'''
 import os, re, sys
 from pathlib import Path

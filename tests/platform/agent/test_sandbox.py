@@ -24,6 +24,8 @@ from tmux_builder.platform.db import Database
 from tmux_builder.platform.verification.e2e import run_e2e_tests
 from tmux_builder.stacks.secrets import ensure_passphrase
 
+pytestmark = pytest.mark.slow
+
 SERVER_SECRET = "server-admin-token-5f1e0c"
 USER_A = "11111111-1111-5111-8111-111111111111"
 USER_B = "22222222-2222-5222-8222-222222222222"

@@ -30,6 +30,8 @@ from tmux_builder.platform.ops.costs.azure_cost_management import (
     retry_after,
 )
 
+pytestmark = pytest.mark.slow
+
 FIXTURES = Path(__file__).parent / "fixtures"
 ALICE = "3f2a9c1e-7b44-5d2e-9a51-0c6e2d8b1f07"
 BOB = "7c1d0e2f-1a2b-5c3d-8e4f-5a6b7c8d9e0f"

@@ -24,6 +24,8 @@ from tmux_builder.platform.ops.costs.prices import load_price_table
 from tmux_builder.platform.ops.costs.report import cost_report, cost_snapshots
 from tmux_builder.stacks import StackEngine
 
+pytestmark = [pytest.mark.slow, pytest.mark.db]
+
 ALICE = "3f2a9c1e-7b44-5d2e-9a51-0c6e2d8b1f07"
 BOB = "7c1d0e2f-1a2b-5c3d-8e4f-5a6b7c8d9e0f"
 STACKS = [

@@ -31,6 +31,8 @@ from tmux_builder.platform.queue.worker import run_pool
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 from tmux_builder.stacks import StackEngine
 
+pytestmark = [pytest.mark.slow, pytest.mark.db]
+
 AGENT = "sh -c 'echo agent ready; exec sleep 300'"
 
 

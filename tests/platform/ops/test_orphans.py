@@ -10,6 +10,7 @@ import signal
 from pathlib import Path
 
 import psutil
+import pytest
 
 from tests.conftest import copy_sample, make_facts
 from tests.platform.ops.test_stack_index import remove_behind_platform
@@ -19,6 +20,8 @@ from tmux_builder.platform.db import Database
 from tmux_builder.platform.ops.orphans import find_orphans
 from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine
+
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 
 def test_stack_folder_and_process_without_owner(settings: Settings, engine: StackEngine,

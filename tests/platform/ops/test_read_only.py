@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.platform.ops.test_stack_listing import run_cli
 from tmux_builder.domain import new_session_id, user_id_for
 from tmux_builder.platform.core.settings import Settings
@@ -14,6 +16,8 @@ from tmux_builder.platform.ops.read_only import read_stack_index
 from tmux_builder.platform.ops.stack_entries import IndexEntry
 from tmux_builder.platform.ops.stack_index import list_stack_index, record_stack
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
+
+pytestmark = pytest.mark.db
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -53,6 +57,7 @@ def test_a_new_data_folder_is_migrated_then_read(settings: Settings) -> None:
     assert list_stack_index(Database(settings.db_url)) == []
 
 
+@pytest.mark.slow  # runs the CLI as processes
 def test_the_table_fits_80_columns_and_keeps_session_ids_whole(settings: Settings) -> None:
     db = Database(settings.db_url)
     _index(db, settings)

@@ -26,6 +26,8 @@ from tmux_builder.platform.ops.stack_index import list_stack_index
 from tmux_builder.pulumi_programs.tags import StandardTags
 from tmux_builder.stacks import StackEngine
 
+pytestmark = [pytest.mark.slow, pytest.mark.db]
+
 NAME = "platform-azure-westeurope"
 
 

@@ -8,6 +8,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.platform.ops.sessions import deployed_session
 from tests.platform.ops.test_stack_listing import _plain_pulumi_stack_ls, run_cli
 from tmux_builder.platform.core.settings import Settings
@@ -18,6 +20,8 @@ from tmux_builder.platform.ops.stack_index import list_stack_index
 from tmux_builder.pulumi_programs.local.files import unpublish
 from tmux_builder.stacks import StackEngine, user_stack_prefix
 from tmux_builder.stacks.workspace import engine_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 
 def remove_behind_platform(engine: StackEngine, stack_name: str) -> None:

@@ -8,11 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import copy_sample, make_facts
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine, user_stack_prefix
 from tmux_builder.stacks.workspace import engine_env
+
+pytestmark = pytest.mark.slow
 
 
 def _plain_pulumi_stack_ls(engine: StackEngine, *args: str) -> set[str]:

@@ -19,6 +19,8 @@ from tmux_builder.platform.sessions.requests import request_redeploy, send_chat
 from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def platform(settings: Settings, tmp_path: Path) -> Iterator[tuple[Database, Settings]]:

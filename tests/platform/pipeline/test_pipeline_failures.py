@@ -18,6 +18,8 @@ from tmux_builder.platform.queue.worker import Worker
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 from tmux_builder.platform.sessions.status import execution_status
 
+pytestmark = [pytest.mark.slow, pytest.mark.db]
+
 
 @pytest.fixture
 def make_platform(settings: Settings, tmp_path: Path) -> Iterator:  # type: ignore[type-arg]

@@ -6,12 +6,15 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, Execution, Job
 from tmux_builder.platform.queue.jobs import claim, finish, heartbeat
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
+
+pytestmark = pytest.mark.db
 
 
 def _request(i: int) -> SessionRequest:

@@ -24,6 +24,8 @@ from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
 from tmux_builder.stacks import StackEngine
 
+pytestmark = [pytest.mark.slow, pytest.mark.db]
+
 
 @pytest.fixture
 def quick_settings(settings: Settings, tmp_path: Path) -> Iterator[Settings]:

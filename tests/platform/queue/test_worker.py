@@ -21,6 +21,8 @@ from tmux_builder.platform.queue.worker import Worker
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 from tmux_builder.platform.sessions.requests import request_teardown
 
+pytestmark = [pytest.mark.slow, pytest.mark.db]
+
 
 def _session(db: Database, settings: Settings, name: str) -> Any:
     created = create_session(db, settings, SessionRequest(

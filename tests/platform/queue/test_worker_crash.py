@@ -26,6 +26,8 @@ from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
 from tmux_builder.stacks.recovery import backend_lock_files
 
+pytestmark = [pytest.mark.slow, pytest.mark.db]
+
 
 @pytest.fixture
 def crash_platform(settings: Settings, tmp_path: Path) -> Iterator[tuple[Database, Settings]]:

@@ -16,6 +16,8 @@ from tmux_builder.platform.db import Database, Execution, Job, SessionRow, Token
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 from tmux_builder.platform.sessions.requests import send_chat
 
+pytestmark = pytest.mark.db
+
 GOOD = SessionRequest("Ann@Example.com", "+1 555 0100", "local", "static",
                       "A portfolio site for a photographer with a gallery.")
 

@@ -15,6 +15,8 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine
 
+pytestmark = pytest.mark.slow
+
 CLOUD = {"aws_region": "eu-west-1",
          "azure_subscription_id": "00000000-0000-4000-8000-000000000000"}
 

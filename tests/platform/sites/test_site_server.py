@@ -13,6 +13,8 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.sites.server import site_server_is_up
 from tmux_builder.pulumi_programs.local.files import publish_tree
 
+pytestmark = pytest.mark.slow
+
 STACK = "ee130495-5e37-5628-85f0-f33f71179827_sess_20261122_025036_bfb6"
 
 

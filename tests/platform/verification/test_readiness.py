@@ -23,6 +23,8 @@ from tmux_builder.platform.verification.readiness import wait_until_ready
 from tmux_builder.pulumi_programs.cloud_boot import status_server
 from tmux_builder.pulumi_programs.readiness import readiness_for
 
+pytestmark = pytest.mark.slow
+
 VM = readiness_for("aws", "dynamic")
 FRONT_DOOR = readiness_for("azure", "static")
 

@@ -142,7 +142,7 @@ def _item_edits(spec: SiteSpec, clause: str) -> tuple[list[str], str]:
         if section is None or not dropped:
             continue
         section.items = [i for i in section.items if i.lower() not in dropped]
-        changes.append(f"removed {', '.join(sorted(items))} from {section.id}")
+        changes.append(f"removed {', '.join(sorted(dropped))} from {section.id}")
         clause = clause.replace(match.group(0), " ")
     return changes, clause
 

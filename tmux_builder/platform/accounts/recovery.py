@@ -21,6 +21,7 @@ from tmux_builder.platform.accounts.mail import send_mail
 from tmux_builder.platform.accounts.operator import users_with_email
 from tmux_builder.platform.accounts.tokens import IssuedToken, lifetime, mint
 from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.core.sql import rows_changed
 from tmux_builder.platform.db import Database, RecoveryCode, User
 
 log = logging.getLogger(__name__)
@@ -118,10 +119,11 @@ def redeem_code(db: Database, settings: Settings, email: str, code: str,
         _count_failure(db, [row.id for row in live])
         raise AuthenticationError(INVALID_CODE, field="code")
     with db.transaction() as tx:
-        claimed = tx.execute(update(RecoveryCode)
-                             .where(RecoveryCode.id == match.id, RecoveryCode.used_at.is_(None))
-                             .values(used_at=now))
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        claimed = rows_changed(tx, update(RecoveryCode)
+                               .where(RecoveryCode.id == match.id,
+                                      RecoveryCode.used_at.is_(None))
+                               .values(used_at=now))
+        if claimed != 1:
             raise AuthenticationError(INVALID_CODE, field="code")
         return mint(tx, settings, match.user_id, name=RECOVERED_TOKEN_NAME,
                     valid_for=lifetime(settings, None), now=now)

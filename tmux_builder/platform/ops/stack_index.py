@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 
 from tmux_builder.domain import split_execution_id, validate_user_id
+from tmux_builder.platform.core.sql import rows_changed
 from tmux_builder.platform.db import Database, SessionRow, StackIndexRow
 from tmux_builder.platform.db.models import utcnow
 from tmux_builder.platform.ops.stack_entries import IndexedStack, IndexEntry, stack_status
@@ -58,8 +59,8 @@ def record_stack(db: Database, entry: IndexEntry) -> None:
 def forget_stack(db: Database, stack_name: str) -> bool:
     """Drop the stack's row (after a destroy); True when there was one."""
     with db.transaction() as tx:
-        result = tx.execute(delete(StackIndexRow).where(StackIndexRow.name == stack_name))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rows_changed(tx, delete(StackIndexRow)
+                                 .where(StackIndexRow.name == stack_name)))
 
 
 def indexed_names(db: Database) -> set[str]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Update, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from tmux_builder.domain import JobKind, JobStatus
+from tmux_builder.platform.core.sql import rows_changed
 from tmux_builder.platform.db import Database, Job
 
 
@@ -38,11 +39,6 @@ def enqueue(tx: Session, execution_id: str, kind: JobKind, payload: dict[str, An
     return job
 
 
-def _changed(tx: Session, statement: Update) -> int:
-    """How many rows an UPDATE changed (a DML statement's result is a cursor result)."""
-    return cast("CursorResult[Any]", tx.execute(statement)).rowcount
-
-
 def _claimable(now: datetime) -> ColumnElement[bool]:
     return or_(Job.status == JobStatus.queued,
                and_(Job.status == JobStatus.running, Job.lease_expires_at < now))
@@ -57,7 +53,7 @@ def claim(db: Database, worker_id: str, lease_seconds: float, *,
         if db.is_postgres:
             query = query.with_for_update(skip_locked=True)
         for job_id in tx.scalars(query).all():
-            won = _changed(tx, update(Job)
+            won = rows_changed(tx, update(Job)
                            .where(Job.id == job_id, _claimable(now))
                            .values(status=JobStatus.running, lease_owner=worker_id,
                                    lease_expires_at=now + timedelta(seconds=lease_seconds),
@@ -74,7 +70,7 @@ def heartbeat(db: Database, job_id: int, worker_id: str, lease_seconds: float, *
     """Extend the lease; False when the lease was lost (another worker owns the job)."""
     now = now or utc_now()
     with db.transaction() as tx:
-        return _changed(tx, update(Job)
+        return rows_changed(tx, update(Job)
                         .where(Job.id == job_id, Job.lease_owner == worker_id,
                                Job.status == JobStatus.running)
                         .values(lease_expires_at=now + timedelta(seconds=lease_seconds),
@@ -91,5 +87,5 @@ def finish(db: Database, job_id: int, worker_id: str, status: JobStatus,
         if result is not None:
             payload = tx.scalar(select(Job.payload).where(Job.id == job_id)) or {}
             values["payload"] = {**payload, "result": result}
-        return _changed(tx, update(Job).where(Job.id == job_id, Job.lease_owner == worker_id)
+        return rows_changed(tx, update(Job).where(Job.id == job_id, Job.lease_owner == worker_id)
                         .values(**values)) == 1
