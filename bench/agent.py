@@ -29,11 +29,11 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import ChatMessage, Database, StepRecord
 from tmux_builder.platform.demo import DEMO_REQUEST
 from tmux_builder.platform.pipeline.runner import Pipeline
-from tmux_builder.platform.queue.worker import Worker, new_worker_id
 from tmux_builder.platform.sessions.creation import create_session
 from tmux_builder.platform.sessions.requests import send_chat
 from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
+from tmux_builder.platform.workers.worker import Worker, new_worker_id
 
 AGENT_STEPS = ("create_plan", "generate_code")
 

@@ -19,12 +19,12 @@ from tmux_builder.platform.core.engine import stack_engine
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.demo import DEMO_REQUEST
-from tmux_builder.platform.queue.worker import Worker
 from tmux_builder.platform.sessions.creation import create_session
 from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site
 from tmux_builder.platform.sites.server import stop_site_server_background
 from tmux_builder.platform.verification import run_e2e_tests, take_screenshot
+from tmux_builder.platform.workers.worker import Worker
 
 
 def main() -> None:

@@ -80,6 +80,9 @@ class JobKind(StrEnum):
     reap = "reap"  # every expired session
 
 
+TEARDOWN_KINDS = frozenset({JobKind.teardown, JobKind.reap})
+
+
 class StepName(StrEnum):
     """The pipeline's steps in order (SPEC section 9); ``number`` is the 1-based position."""
 

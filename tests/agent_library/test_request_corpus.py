@@ -24,10 +24,10 @@ from tests.agent_library.corpus import (
 from tests.agent_library.support import run_e2e, serve_site
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.queue.worker import Worker
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
+from tmux_builder.platform.workers.worker import Worker
 
 pytestmark = [
     pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no chromium"),

@@ -27,8 +27,8 @@ from tests.api.live_server import serving
 from tests.conftest import free_port
 from tmux_builder.api.app import create_app
 from tmux_builder.platform.core.settings import Settings
-from tmux_builder.platform.queue.worker import Worker
 from tmux_builder.platform.sites.server import stop_site_server_background
+from tmux_builder.platform.workers.worker import Worker
 
 pytestmark = pytest.mark.slow
 

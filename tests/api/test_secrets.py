@@ -21,8 +21,8 @@ from tmux_builder.api.app import create_app
 from tmux_builder.platform.agent.claude_code import find_claude_code
 from tmux_builder.platform.agent.driver import tmux_session_name
 from tmux_builder.platform.core.settings import Settings
-from tmux_builder.platform.queue.worker import Worker
 from tmux_builder.platform.sites.server import stop_site_server_background
+from tmux_builder.platform.workers.worker import Worker
 
 pytestmark = pytest.mark.slow
 

@@ -26,8 +26,8 @@ from tmux_builder.platform.core.settings import Settings
 
 def _background(state: AppState, stop: threading.Event) -> list[threading.Thread]:
     from tmux_builder.platform.ops.reaper import run_reaper
-    from tmux_builder.platform.queue.worker import run_pool
     from tmux_builder.platform.sites.server import start_site_server_background
+    from tmux_builder.platform.workers.worker import run_pool
 
     start_site_server_background(state.settings)
     threads = run_pool(state.db, state.settings, stop)

@@ -80,7 +80,7 @@ def worker(
 ) -> None:
     """Run a pool of workers against the job queue until interrupted."""
     from tmux_builder.platform.db import Database
-    from tmux_builder.platform.queue.worker import run_pool
+    from tmux_builder.platform.workers.worker import run_pool
 
     settings = _logged_settings()
     stop = threading.Event()

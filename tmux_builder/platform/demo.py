@@ -11,9 +11,9 @@ from tmux_builder.domain import Provider, SiteType, user_id_for
 from tmux_builder.platform.core.private_files import prepare_data_dir
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.queue.worker import run_pool
 from tmux_builder.platform.sessions.creation import CreatedSession, SessionRequest, create_session
 from tmux_builder.platform.sessions.status import ExecutionState, execution_status
+from tmux_builder.platform.workers.worker import run_pool
 
 DEMO_REQUEST = SessionRequest(
     email="demo@tmux-builder.local",

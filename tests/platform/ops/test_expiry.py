@@ -27,8 +27,8 @@ from tmux_builder.platform.db import Database, Job, SessionRow
 from tmux_builder.platform.ops.reaper import reap_expired, run_reaper
 from tmux_builder.platform.ops.stack_index import list_stack_index
 from tmux_builder.platform.ops.teardown import teardown_session
-from tmux_builder.platform.queue.worker import run_pool
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
+from tmux_builder.platform.workers.worker import run_pool
 from tmux_builder.stacks import StackEngine
 
 pytestmark = [pytest.mark.slow, pytest.mark.db]

@@ -13,11 +13,11 @@ import pytest
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.pipeline.runner import STEPS
-from tmux_builder.platform.queue.worker import Worker
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 from tmux_builder.platform.sessions.requests import request_redeploy, send_chat
 from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
+from tmux_builder.platform.workers.worker import Worker
 
 pytestmark = pytest.mark.slow
 

@@ -14,9 +14,9 @@ from tests.platform import scripted_agents
 from tests.support.waiting import wait_until
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, LogEvent
-from tmux_builder.platform.queue.worker import Worker
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 from tmux_builder.platform.sessions.status import execution_status
+from tmux_builder.platform.workers.worker import Worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.db]
 
@@ -74,7 +74,7 @@ def test_cancel_stops_the_agent_and_marks_the_execution(make_platform) -> None: 
     import threading
     import time
 
-    from tmux_builder.platform.sessions.requests import cancel
+    from tmux_builder.platform.queue.jobs import cancel_execution as cancel
 
     db, settings = make_platform(scripted_agents.SILENT, agent_phase_timeout_seconds=120)
     created = create_session(db, settings, SessionRequest(

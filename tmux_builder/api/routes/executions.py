@@ -24,8 +24,9 @@ from tmux_builder.api.schemas import (
     Message,
     RedeployAccepted,
 )
+from tmux_builder.platform.queue import jobs
 from tmux_builder.platform.sessions.ownership import owned_execution
-from tmux_builder.platform.sessions.requests import cancel, request_redeploy, send_chat
+from tmux_builder.platform.sessions.requests import request_redeploy, send_chat
 from tmux_builder.platform.sessions.status import (
     EventCursor,
     ExecutionState,
@@ -137,5 +138,5 @@ def redeploy(execution_id: ExecutionId, user: WriteUser, state: State) -> Redepl
 
 @router.post("/cancel/{execution_id}", status_code=status.HTTP_202_ACCEPTED, response_model=Message)
 def cancel_execution(execution_id: ExecutionId, user: WriteUser, state: State) -> Message:
-    cancel(state.db, owned_execution(state.db, user, execution_id))
+    jobs.cancel_execution(state.db, owned_execution(state.db, user, execution_id))
     return Message(status="cancelling")

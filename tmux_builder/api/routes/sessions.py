@@ -14,13 +14,9 @@ from tmux_builder.api.schemas import (
     StackOut,
     TeardownAccepted,
 )
+from tmux_builder.platform.ops.teardown import request_teardown
 from tmux_builder.platform.sessions.ownership import own_user_id, owned_session
-from tmux_builder.platform.sessions.requests import (
-    extend_session,
-    latest_execution_id,
-    request_teardown,
-    send_chat,
-)
+from tmux_builder.platform.sessions.requests import extend_session, latest_execution_id, send_chat
 from tmux_builder.platform.sessions.status import (
     ExecutionState,
     SessionSummary,

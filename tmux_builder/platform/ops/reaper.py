@@ -16,8 +16,12 @@ from tmux_builder.domain import JobKind, SessionStatus
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, SessionRow
 from tmux_builder.platform.ops.shared_stacks import reap_unused_shared
-from tmux_builder.platform.ops.teardown import Stopper, TeardownReport, teardown_session
-from tmux_builder.platform.sessions.requests import request_teardown
+from tmux_builder.platform.ops.teardown import (
+    Stopper,
+    TeardownReport,
+    request_teardown,
+    teardown_session,
+)
 from tmux_builder.stacks import StackEngine
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from typing import Any
 from tmux_builder.agent_library import render_prompt
 from tmux_builder.errors import TmuxBuilderError
 from tmux_builder.platform.agent.driver import AgentDriver
-from tmux_builder.platform.core.event_log import log_event
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, Execution
+from tmux_builder.platform.pipeline.event_log import log_event
 from tmux_builder.platform.sites.deployments import SessionFacts
 from tmux_builder.stacks import StackEngine
 

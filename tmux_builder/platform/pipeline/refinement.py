@@ -7,9 +7,9 @@ import time
 
 from tmux_builder.agent_library import render_prompt
 from tmux_builder.platform.agent.driver import AgentError
-from tmux_builder.platform.core.event_log import new_debug_id
 from tmux_builder.platform.db import ChatMessage, Execution
 from tmux_builder.platform.pipeline.context import Services, load_context
+from tmux_builder.platform.pipeline.event_log import new_debug_id
 
 SOURCE = "refine"
 

@@ -13,7 +13,6 @@ from typing import Any
 from tmux_builder.domain import STEPS, TOTAL_STEPS, ExecutionStatus, StepName, StepStatus
 from tmux_builder.errors import TmuxBuilderError
 from tmux_builder.platform.agent.driver import AgentCancelled, AgentDriver, AgentError
-from tmux_builder.platform.core.event_log import new_debug_id
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.pipeline import records
@@ -26,6 +25,7 @@ from tmux_builder.platform.pipeline.context import (
     cancel_requested,
     load_context,
 )
+from tmux_builder.platform.pipeline.event_log import new_debug_id
 from tmux_builder.platform.pipeline.refinement import refine
 from tmux_builder.platform.pipeline.steps import STEP_HANDLERS
 from tmux_builder.stacks import StackEngine

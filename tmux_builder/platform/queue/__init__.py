@@ -1,1 +1,1 @@
-"""The durable job queue, the job handlers (one per ``JobKind``) and the workers."""
+"""The durable job queue: enqueue, claim under a lease, heartbeat, finish, cancel."""

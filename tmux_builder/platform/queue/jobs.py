@@ -8,6 +8,7 @@ worker can win on any database; on PostgreSQL the candidate rows are also read w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,9 +16,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from tmux_builder.domain import JobKind, JobStatus
+from tmux_builder.domain import (
+    PENDING_JOB_STATUSES,
+    TEARDOWN_KINDS,
+    ExecutionStatus,
+    JobKind,
+    JobStatus,
+)
+from tmux_builder.errors import NotFoundError
 from tmux_builder.platform.core.sql import rows_changed
-from tmux_builder.platform.db import Database, Job
+from tmux_builder.platform.db import Database, Execution, Job
 
 
 def utc_now() -> datetime:
@@ -89,3 +97,31 @@ def finish(db: Database, job_id: int, worker_id: str, status: JobStatus,
             values["payload"] = {**payload, "result": result}
         return rows_changed(tx, update(Job).where(Job.id == job_id, Job.lease_owner == worker_id)
                         .values(**values)) == 1
+
+
+def pending_job(tx: Session, execution_id: str,
+                kinds: Iterable[JobKind] | None = None) -> int | None:
+    """The id of a queued or running job of the execution (of one of ``kinds``), if any."""
+    query = select(Job.id).where(Job.execution_id == execution_id,
+                                 Job.status.in_(PENDING_JOB_STATUSES))
+    if kinds is not None:
+        query = query.where(Job.kind.in_(list(kinds)))
+    return tx.scalar(query.order_by(Job.id).limit(1))
+
+
+def cancel_execution(db: Database, execution_id: str) -> None:
+    """Ask the execution's running work to stop; its queued work (a teardown aside) is
+    cancelled at once, and a queued execution ends cancelled."""
+    with db.transaction() as tx:
+        execution = tx.get(Execution, execution_id)
+        if execution is None:
+            raise NotFoundError(f"execution {execution_id} does not exist",
+                                field="execution_id")
+        execution.cancel_requested = True
+        for job in tx.scalars(select(Job).where(Job.execution_id == execution_id,
+                                                Job.status == JobStatus.queued,
+                                                Job.kind.not_in(TEARDOWN_KINDS))):
+            job.status = JobStatus.cancelled
+        if execution.status == ExecutionStatus.queued:
+            execution.status = ExecutionStatus.cancelled
+            execution.finished_at = utc_now()

@@ -1,25 +1,20 @@
 """What a user asks of a session after it exists: a chat message (a refinement), a redeploy,
-a cancel, a longer life, a teardown. Each is checked and written in one transaction; the
-work itself is a job that a worker runs."""
+a longer life. Each is checked and written in one transaction; the work itself is a job that
+a worker runs. (A cancel is ``queue.jobs.cancel_execution``; a teardown is
+``ops.teardown.request_teardown``.)"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tmux_builder.domain import (
-    PENDING_JOB_STATUSES,
-    ExecutionStatus,
-    JobKind,
-    JobStatus,
-    SessionStatus,
-)
+from tmux_builder.domain import ExecutionStatus, JobKind, SessionStatus
 from tmux_builder.errors import ConflictError, InvalidInputError, NotFoundError, StackBusyError
 from tmux_builder.platform.core.text import check_text
-from tmux_builder.platform.db import ChatMessage, Database, Execution, Job, SessionRow
-from tmux_builder.platform.queue.jobs import enqueue
+from tmux_builder.platform.db import ChatMessage, Database, Execution, SessionRow
+from tmux_builder.platform.queue.jobs import enqueue, pending_job
 from tmux_builder.platform.sessions.creation import MAX_TTL_DAYS
 
 MAX_CHAT_CHARS = 4000
@@ -33,9 +28,7 @@ def _execution(tx: Session, execution_id: str) -> Execution:
 
 
 def _busy(tx: Session, execution_id: str) -> bool:
-    count = tx.scalar(select(func.count()).select_from(Job).where(
-        Job.execution_id == execution_id, Job.status.in_(PENDING_JOB_STATUSES)))
-    return bool(count)
+    return pending_job(tx, execution_id) is not None
 
 
 def request_redeploy(db: Database, execution_id: str) -> int:
@@ -75,20 +68,6 @@ def send_chat(db: Database, execution_id: str, message: str) -> int:
         return chat.id
 
 
-def cancel(db: Database, execution_id: str) -> None:
-    """Ask running work to stop; queued work is cancelled at once."""
-    with db.transaction() as tx:
-        execution = _execution(tx, execution_id)
-        execution.cancel_requested = True
-        for job in tx.scalars(select(Job).where(Job.execution_id == execution_id,
-                                                Job.status == JobStatus.queued,
-                                                Job.kind.not_in(TEARDOWN_KINDS))):
-            job.status = JobStatus.cancelled
-        if execution.status == ExecutionStatus.queued:
-            execution.status = ExecutionStatus.cancelled
-            execution.finished_at = datetime.now(UTC)
-
-
 def extend_session(db: Database, session_id: str, days: float,
                    now: datetime | None = None) -> datetime:
     """Push the expiry back by ``days`` (from now when already past); at most 90 days out."""
@@ -107,28 +86,6 @@ def extend_session(db: Database, session_id: str, days: float,
                                 field="days")
         session.expires_at = expires
         return expires
-
-
-TEARDOWN_KINDS = (JobKind.teardown, JobKind.reap)
-
-
-def request_teardown(db: Database, session_id: str, *, reason: str,
-                     kind: JobKind = JobKind.teardown) -> int:
-    """Queue the session's teardown (a job on its execution); returns the job id. A teardown
-    already queued or running is returned again rather than doubled."""
-    with db.transaction() as tx:
-        session = tx.get(SessionRow, session_id)
-        if session is None or not session.executions:
-            raise NotFoundError("not found", field="session_id")
-        execution_id = session.executions[0].id
-        pending = tx.scalar(select(Job.id).where(
-            Job.execution_id == execution_id, Job.kind.in_(TEARDOWN_KINDS),
-            Job.status.in_(PENDING_JOB_STATUSES)).limit(1))
-        if pending is not None:
-            return pending
-        job = enqueue(tx, execution_id, kind, {"session_id": session_id, "reason": reason})
-        tx.flush()
-        return job.id
 
 
 def latest_execution_id(db: Database, user_id: str) -> str:

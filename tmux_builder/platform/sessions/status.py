@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from tmux_builder.domain import (
     PENDING_JOB_STATUSES,
     STEPS,
+    TEARDOWN_KINDS,
     TOTAL_STEPS,
     ExecutionStatus,
     SessionStatus,
@@ -24,7 +25,6 @@ from tmux_builder.domain import (
 from tmux_builder.errors import NotFoundError
 from tmux_builder.platform.db import ChatMessage, Database, Execution, Job, LogEvent, SessionRow
 from tmux_builder.platform.pipeline.records import progress
-from tmux_builder.platform.sessions.requests import TEARDOWN_KINDS
 
 LOG_MESSAGE_MAX = 2000
 

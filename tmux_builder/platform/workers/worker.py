@@ -17,16 +17,16 @@ from datetime import datetime
 from tmux_builder.domain import JobKind, JobStatus
 from tmux_builder.platform.agent.driver import AgentDriver
 from tmux_builder.platform.core.engine import stack_engine
-from tmux_builder.platform.core.event_log import log_event, new_debug_id
 from tmux_builder.platform.core.logging import execution_context
 from tmux_builder.platform.core.private_files import prepare_data_dir
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.pipeline.context import LeaseLost
+from tmux_builder.platform.pipeline.event_log import log_event, new_debug_id
 from tmux_builder.platform.pipeline.records import fail_execution
 from tmux_builder.platform.pipeline.runner import Pipeline
-from tmux_builder.platform.queue.handlers import EXECUTION_KINDS, HANDLERS, JobOutcome, JobRun
 from tmux_builder.platform.queue.jobs import ClaimedJob, claim, finish, heartbeat, utc_now
+from tmux_builder.platform.workers.handlers import EXECUTION_KINDS, HANDLERS, JobOutcome, JobRun
 
 log = logging.getLogger(__name__)
 SOURCE = "worker"

@@ -20,10 +20,10 @@ from tests.support.waiting import wait_until
 from tmux_builder.platform.core.engine import stack_engine
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.queue.worker import Worker
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
+from tmux_builder.platform.workers.worker import Worker
 from tmux_builder.stacks.recovery import backend_lock_files
 
 pytestmark = [pytest.mark.slow, pytest.mark.db]

@@ -15,11 +15,11 @@ from tests.support.waiting import wait_until
 from tmux_builder.domain import ExecutionStatus, JobKind, JobStatus, SessionStatus
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, Execution, Job, LogEvent, SessionRow
-from tmux_builder.platform.queue import worker as worker_module
+from tmux_builder.platform.ops.teardown import request_teardown
 from tmux_builder.platform.queue.jobs import enqueue
-from tmux_builder.platform.queue.worker import Worker
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
-from tmux_builder.platform.sessions.requests import request_teardown
+from tmux_builder.platform.workers import worker as worker_module
+from tmux_builder.platform.workers.worker import Worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.db]
 
