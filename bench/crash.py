@@ -35,7 +35,7 @@ from tmux_builder.platform.engine import stack_engine
 from tmux_builder.platform.settings import Settings
 from tmux_builder.platform.site_server import stop_site_server_background
 from tmux_builder.platform.status import execution_status
-from tmux_builder.stacks.recovery import backend_locks
+from tmux_builder.stacks.recovery import backend_lock_files
 
 FINAL = ("completed", "failed", "cancelled")
 
@@ -131,7 +131,7 @@ def main() -> None:
     outcomes = Counter(s["status"] for s in statuses)
     failed_without_reason = sum(1 for s in statuses if s["status"] == "failed" and not s["error"])
     stacks = engine.list_stacks()
-    locked = sum(1 for r in stacks if backend_locks(engine.config, r.name))
+    locked = sum(1 for r in stacks if backend_lock_files(engine.config, r.name))
     in_progress = sum(1 for r in stacks if r.update_in_progress)
     pending = sum(1 for r in stacks
                   if engine.export(r.name)["deployment"].get("pending_operations"))

@@ -19,7 +19,7 @@ from tmux_builder.platform.deployments import deploy_site
 from tmux_builder.platform.engine import engine_config, stack_engine
 from tmux_builder.platform.settings import Settings
 from tmux_builder.stacks import StackEngine
-from tmux_builder.stacks.recovery import backend_locks, lock_prefix, state_blobs
+from tmux_builder.stacks.recovery import backend_lock_files, lock_prefix, state_blobs
 
 
 def _foreign_lock(engine: StackEngine, stack: str, age: timedelta) -> str:
@@ -55,7 +55,7 @@ def test_another_hosts_lock_is_cleared_only_when_proven_gone(
     assert shared.recover(stack, refresh=False).live_locks == [fresh]
     with pytest.raises(StackBusyError, match="other-host"):
         deploy_site(on_s3, shared, facts, tmp_path / "source")
-    assert [lock.name for lock in backend_locks(shared.config, stack)] == [fresh]
+    assert [lock.name for lock in backend_lock_files(shared.config, stack)] == [fresh]
 
     state_blobs(shared.config).delete(f"{lock_prefix(shared.config, stack)}{fresh}")  # type: ignore[union-attr]
     shared.destroy(stack)

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -19,6 +18,7 @@ import psutil
 import pytest
 
 from tests.conftest import copy_sample, make_facts
+from tests.stacks.test_recovery import wait_for
 from tests.support.object_stores import backend_settings
 from tmux_builder.errors import StackOperationError
 from tmux_builder.platform.deployments import deploy_site, site_target
@@ -26,7 +26,7 @@ from tmux_builder.platform.engine import stack_engine
 from tmux_builder.platform.settings import Settings
 from tmux_builder.pulumi_programs import build_program
 from tmux_builder.stacks import StackEngine
-from tmux_builder.stacks.recovery import backend_locks, state_blobs
+from tmux_builder.stacks.recovery import backend_lock_files, state_blobs
 
 DEPLOY_SCRIPT = """
 import json, os, sys
@@ -47,15 +47,6 @@ deploy_site(settings, stack_engine(settings), facts, Path(sys.argv[2]))
 def object_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
     server = request.getfixturevalue("s3_server" if request.param == "s3" else "azurite_server")
     return backend_settings(settings, server)
-
-
-def _wait_for(condition, timeout: float = 90) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not reached in time")
 
 
 def _settings_env(settings: Settings) -> dict[str, str]:
@@ -114,7 +105,7 @@ def test_every_operation_on_an_object_store(
     engine.destroy(stack)
     assert not engine.exists(stack)
     assert httpx.get(first.outputs["url"]).status_code == 404
-    assert not backend_locks(engine.config, stack)
+    assert not backend_lock_files(engine.config, stack)
     assert f".pulumi/stacks/tmux-builder/{stack}.json" not in blobs.keys(".pulumi/stacks/")
 
 
@@ -134,11 +125,11 @@ def test_cancel_stops_an_up_on_an_object_store(
 
     thread = threading.Thread(target=deploy)
     thread.start()
-    _wait_for(lambda: backend_locks(engine.config, facts.stack_name))
+    wait_for(lambda: backend_lock_files(engine.config, facts.stack_name))
     assert engine.cancel(facts.stack_name) is True
     thread.join(timeout=120)
     assert len(errors) == 1 and isinstance(errors[0], StackOperationError), errors
-    assert not backend_locks(engine.config, facts.stack_name), "a cancel unlocks the stack"
+    assert not backend_lock_files(engine.config, facts.stack_name), "a cancel unlocks the stack"
     engine.destroy(facts.stack_name)
 
 
@@ -155,19 +146,19 @@ def test_recover_after_kill_on_an_object_store(
         env=_settings_env(object_settings), start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     log_file = object_settings.apps_dir / facts.stack_name / "logs" / "app.log"
-    _wait_for(lambda: log_file.exists() and backend_locks(engine.config, facts.stack_name))
+    wait_for(lambda: log_file.exists() and backend_lock_files(engine.config, facts.stack_name))
     os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(timeout=10)
     for orphan in psutil.process_iter(["cwd"]):
         if (orphan.info.get("cwd") or "").startswith(str(object_settings.apps_dir)):
             orphan.kill()
-    [left] = backend_locks(engine.config, facts.stack_name)
+    [left] = backend_lock_files(engine.config, facts.stack_name)
     assert left.pid > 0 and left.hostname == os.uname().nodename
 
     report = engine.recover(facts.stack_name)
     assert report.cleared_locks == [left.name]
     assert report.cleared_pending_operations >= 1
-    assert not backend_locks(engine.config, facts.stack_name)
+    assert not backend_lock_files(engine.config, facts.stack_name)
 
     result = deploy_site(object_settings, engine, facts,
                          copy_sample("python_app", tmp_path / "good"))

@@ -18,7 +18,7 @@ from tests.conftest import copy_sample, make_facts
 from tmux_builder.platform.deployments import deploy_site
 from tmux_builder.platform.settings import Settings
 from tmux_builder.stacks import StackEngine
-from tmux_builder.stacks.recovery import backend_locks
+from tmux_builder.stacks.recovery import backend_lock_files
 
 DEPLOY_SCRIPT = """
 import json, sys
@@ -35,7 +35,7 @@ deploy_site(settings, stack_engine(settings), facts, Path(sys.argv[3]))
 """
 
 
-def _wait_for(condition, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -59,7 +59,7 @@ def test_recover_after_kill_during_up(
         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     log_file = settings.apps_dir / facts.stack_name / "logs" / "app.log"
-    _wait_for(lambda: log_file.exists() and backend_locks(engine.config, facts.stack_name))
+    wait_for(lambda: log_file.exists() and backend_lock_files(engine.config, facts.stack_name))
     os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(timeout=10)
     orphans = [p for p in psutil.process_iter(["cwd"])
@@ -70,7 +70,7 @@ def test_recover_after_kill_during_up(
     report = engine.recover(facts.stack_name)
     assert report.cleared_locks, "the dead process's backend lock is cleared"
     assert report.cleared_pending_operations >= 1
-    assert not backend_locks(engine.config, facts.stack_name)
+    assert not backend_lock_files(engine.config, facts.stack_name)
 
     good = copy_sample("python_app", tmp_path / "good")
     result = deploy_site(settings, engine, facts, good)

@@ -119,23 +119,32 @@ class FolderBlobs:
         self._path(key).unlink(missing_ok=True)
 
 
-class S3Blobs:
-    """Blobs in an S3 bucket (AWS or any S3-compatible server), under the URL's prefix."""
+class _BucketBlobs:
+    """Blobs under the key prefix a bucket URL names (``s3://bucket/<prefix>``)."""
 
-    def __init__(self, url: BlobURL, env: Mapping[str, str], location: str) -> None:
-        self.client = s3_client(url, env)
-        self.bucket = url.bucket
+    def __init__(self, url: BlobURL, location: str) -> None:
         self.prefix = url.prefix
         self.location = location
 
     def _name(self, key: str) -> str:
         return self.prefix + check_key(key)
 
+    def _list_prefix(self, prefix: str) -> str:
+        return self.prefix + check_key(prefix, prefix_ok=True)
+
+
+class S3Blobs(_BucketBlobs):
+    """Blobs in an S3 bucket (AWS or any S3-compatible server), under the URL's prefix."""
+
+    def __init__(self, url: BlobURL, env: Mapping[str, str], location: str) -> None:
+        super().__init__(url, location)
+        self.client = s3_client(url, env)
+        self.bucket = url.bucket
+
     def keys(self, prefix: str = "") -> list[str]:
-        check_key(prefix, prefix_ok=True)
         found: list[str] = []
         pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self.prefix + prefix)
+            Bucket=self.bucket, Prefix=self._list_prefix(prefix))
         for page in pages:
             found.extend(item["Key"][len(self.prefix):] for item in page.get("Contents", []))
         return sorted(found)
@@ -170,20 +179,15 @@ class S3Blobs:
         self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
 
 
-class AzureBlobs:
+class AzureBlobs(_BucketBlobs):
     """Blobs in an Azure Storage container (or Azurite), under the URL's prefix."""
 
     def __init__(self, url: BlobURL, env: Mapping[str, str], location: str) -> None:
+        super().__init__(url, location)
         self.container = azure_container(url, env)
-        self.prefix = url.prefix
-        self.location = location
-
-    def _name(self, key: str) -> str:
-        return self.prefix + check_key(key)
 
     def keys(self, prefix: str = "") -> list[str]:
-        check_key(prefix, prefix_ok=True)
-        names = self.container.list_blob_names(name_starts_with=self.prefix + prefix)
+        names = self.container.list_blob_names(name_starts_with=self._list_prefix(prefix))
         return sorted(name[len(self.prefix):] for name in names)
 
     def read(self, key: str) -> bytes | None:

@@ -87,7 +87,7 @@ def parse_lock(key: str, content: bytes | None) -> BackendLock:
         return BackendLock(key)
 
 
-def backend_locks(config: EngineConfig, stack_name: str,
+def backend_lock_files(config: EngineConfig, stack_name: str,
                   blobs: Blobs | None = None) -> list[BackendLock]:
     blobs = blobs or state_blobs(config)
     if blobs is None:
@@ -122,7 +122,7 @@ def clear_dead_backend_locks(config: EngineConfig, report: RecoveryReport,
     blobs = state_blobs(config)
     if blobs is None:
         return
-    for lock in backend_locks(config, report.stack_name, blobs):
+    for lock in backend_lock_files(config, report.stack_name, blobs):
         if lock_is_stale(lock, locks, report.stack_name):
             blobs.delete(lock.key)
             report.cleared_locks.append(lock.name)
