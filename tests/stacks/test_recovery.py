@@ -35,7 +35,7 @@ deploy_site(settings, stack_engine(settings), facts, Path(sys.argv[3]))
 """
 
 
-def _wait_for(condition, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -59,7 +59,7 @@ def test_recover_after_kill_during_up(
         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     log_file = settings.apps_dir / facts.stack_name / "logs" / "app.log"
-    _wait_for(lambda: log_file.exists() and backend_lock_files(engine.config, facts.stack_name))
+    wait_for(lambda: log_file.exists() and backend_lock_files(engine.config, facts.stack_name))
     os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(timeout=10)
     orphans = [p for p in psutil.process_iter(["cwd"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tmux_builder.platform.db.stack_locks import database_stack_locks
 from tmux_builder.platform.settings import Settings
 from tmux_builder.stacks import EngineConfig, StackEngine
 from tmux_builder.stacks.toolchain import ensure_toolchain
@@ -20,8 +21,9 @@ def engine_config(settings: Settings, *, build_toolchain: bool = False) -> Engin
         pulumi_root=toolchain.pulumi_root,
         plugin_dirs=(Path(toolchain.launcher).parent,),
         lock_timeout_seconds=settings.stack_lock_timeout_seconds,
+        backend_env=settings.backend_environment(),
     )
 
 
 def stack_engine(settings: Settings) -> StackEngine:
-    return StackEngine(engine_config(settings))
+    return StackEngine(engine_config(settings), locks=database_stack_locks(settings))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,9 @@ class EngineConfig:
     plugin_dirs: tuple[Path, ...] = field(default_factory=tuple)
     lock_timeout_seconds: float = 0.0
     project_name: str = PROJECT_NAME
+    # What the backend needs in the engine's environment (object-store credentials). Never
+    # shown: not in this object's repr, not in any message.
+    backend_env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def pulumi_binary(self) -> Path:

@@ -13,11 +13,12 @@ from typing import Any
 
 import psutil
 from pulumi import automation as auto
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_random_exponential
 
 from tmux_builder.errors import NotFoundError, StackBusyError, StackOperationError
 from tmux_builder.stacks.config import EngineConfig
 from tmux_builder.stacks.events import EventSink, engine_event_callback
-from tmux_builder.stacks.locks import StackLocks
+from tmux_builder.stacks.locks import FileStackLocks, StackLock
 from tmux_builder.stacks.naming import validate_stack_name
 from tmux_builder.stacks.recovery import (
     RecoveryReport,
@@ -34,6 +35,9 @@ from tmux_builder.stacks.workspace import (
 
 OutputSink = Callable[[str], None]
 _ERROR_TAIL = 4000
+# Pulumi's DIY lock writes its lock object, then lists the others: two hosts starting at the
+# same instant can both be refused. A refused operation is retried at least this long.
+_LOCK_RACE_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -71,10 +75,12 @@ def _changes(summary: auto.UpdateSummary | None) -> dict[str, int]:
 class StackEngine:
     """Runs Pulumi operations on the session stacks of one project and backend."""
 
-    def __init__(self, config: EngineConfig) -> None:
+    def __init__(self, config: EngineConfig, locks: StackLock | None = None) -> None:
         self.config = config
         prepare_work_dir(config)
-        self.locks = StackLocks(config.locks_dir, config.lock_timeout_seconds)
+        self.locks: StackLock = locks or FileStackLocks(config.locks_dir,
+                                                        config.lock_timeout_seconds)
+        self.locks.when_lost(self.cancel)
 
     def environment(self) -> dict[str, str]:
         """The environment every ``pulumi`` of this engine runs with (this process's own,
@@ -101,16 +107,25 @@ class StackEngine:
                 ) from exc
 
     def _with_stale_locks_cleared(self, stack_name: str, run: Callable[[], Any]) -> Any:
-        """Run once; if the backend lock of a dead local process is in the way, clear it
-        (we hold the platform lock, so no live operation of ours owns it) and run again."""
-        try:
-            return run()
-        except auto.ConcurrentUpdateError:
-            report = RecoveryReport(stack_name)
-            clear_dead_backend_locks(self.config, report)
-            if not report.cleared_locks:
-                raise
-            return run()
+        """Run; when Pulumi's backend lock refuses, clear it if its holder is provably gone
+        (``recovery.lock_is_stale``) and run again, else retry with jittered backoff for the
+        lock timeout (at least ``_LOCK_RACE_SECONDS``) before the refusal stands."""
+        retrying = Retrying(
+            retry=retry_if_exception_type(auto.ConcurrentUpdateError),
+            stop=stop_after_delay(max(self.locks.timeout_seconds, _LOCK_RACE_SECONDS)),
+            wait=wait_random_exponential(multiplier=0.2, max=2), reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                try:
+                    return run()
+                except auto.ConcurrentUpdateError:
+                    report = RecoveryReport(stack_name)
+                    clear_dead_backend_locks(self.config, report, self.locks)
+                    if not report.cleared_locks:
+                        raise
+                    return run()
+        raise AssertionError("unreachable: tenacity re-raises the last refusal")
 
     def set_stack_tags(self, stack: auto.Stack, tags: dict[str, str]) -> None:
         current = stack.workspace.list_tags(stack.name)
@@ -219,7 +234,7 @@ class StackEngine:
         """Clear what a killed process left (dead lock, pending operations), then refresh."""
         report = RecoveryReport(stack_name)
         with self._operation(stack_name, "recover"):
-            clear_dead_backend_locks(self.config, report)
+            clear_dead_backend_locks(self.config, report, self.locks)
             stop_orphaned_providers(self.config, report)
             stack = open_stack(self.config, stack_name)
             clear_pending_operations(stack, report)

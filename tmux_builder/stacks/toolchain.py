@@ -23,6 +23,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from tmux_builder.errors import ToolchainError
+from tmux_builder.stacks.npm_packages import NpmPackage, install_npm_package
 
 PULUMI_PKG_MODULE = "github.com/pulumi/pulumi/pkg/v3"
 PULUMI_SDK_MODULE = "github.com/pulumi/pulumi/sdk/v3"
@@ -30,6 +31,9 @@ PULUMI_CLI_PACKAGE = f"{PULUMI_PKG_MODULE}/cmd/pulumi"
 VERSION_SYMBOL = f"{PULUMI_SDK_MODULE}/go/common/version.Version"
 LAUNCHER_NAME = "pulumi-resource-pulumi-python"
 MIN_GO = (1, 25)
+# Azurite, the Azure Storage emulator, proves the azblob:// backend on loopback. 3.35.0 is
+# the newest release that declares a node Debian has (3.36 wants node >= 21, 3.37 >= 22).
+AZURITE = NpmPackage("azurite", "3.35.0", "azurite-blob")
 
 
 def sdk_version(package: str = "pulumi") -> str:
@@ -173,10 +177,12 @@ class Toolchain:
     pulumi_root: Path
     launcher: Path
     built_seconds: float | None = None
+    azurite: Path | None = None
 
 
 def ensure_toolchain(toolchain_dir: Path, *, build: bool = True) -> Toolchain:
-    """Find (or build, when ``build``) everything the engine needs."""
+    """Find (or build, when ``build``) everything the engine needs; ``build`` also installs
+    Azurite, the emulator the azblob:// backend is tested on."""
     version = sdk_version()
     root = find_pulumi_root(toolchain_dir, version)
     seconds = None
@@ -188,4 +194,5 @@ def ensure_toolchain(toolchain_dir: Path, *, build: bool = True) -> Toolchain:
                 field="pulumi",
             )
         root, seconds = build_pulumi_cli(toolchain_dir, version)
-    return Toolchain(root, ensure_python_launcher(), seconds)
+    azurite = install_npm_package(toolchain_dir, AZURITE)[0] if build else None
+    return Toolchain(root, ensure_python_launcher(), seconds, azurite)
