@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tmux_builder.stacks.results import JsonValue
+
 PROJECT_NAME = "tmux-builder"
+
+
+@dataclass(frozen=True)
+class PolicyPackRef:
+    """A CrossGuard policy pack folder (``PulumiPolicy.yaml``) and its configuration (the
+    ``--policy-pack-config`` document: policy name -> settings), run on every preview and up."""
+
+    path: Path
+    config: Mapping[str, JsonValue] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -19,6 +31,7 @@ class EngineConfig:
     plugin_dirs: tuple[Path, ...] = field(default_factory=tuple)
     lock_timeout_seconds: float = 0.0
     project_name: str = PROJECT_NAME
+    policy_packs: tuple[PolicyPackRef, ...] = ()
 
     @property
     def pulumi_binary(self) -> Path:
