@@ -67,10 +67,12 @@ def test_recover_after_kill_during_up(
     for orphan in orphans:  # the half-started app outlives the killed worker
         orphan.kill()
 
+    assert engine.needs_recovery(facts.stack_name), "seen from the state files alone"
     report = engine.recover(facts.stack_name)
     assert report.cleared_locks, "the dead process's backend lock is cleared"
     assert report.cleared_pending_operations >= 1
     assert not backend_lock_files(engine.config, facts.stack_name)
+    assert not engine.needs_recovery(facts.stack_name)
 
     good = copy_sample("python_app", tmp_path / "good")
     result = deploy_site(settings, engine, facts, good)

@@ -32,6 +32,9 @@ class StackEvent:
 
 
 EventSink = Callable[[StackEvent], None]
+# Provider resources are configuration, not something deployed: the engine's counts leave
+# them out, and so does the plan.
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 EngineCallback = Callable[[ev.EngineEvent], None]
 
 
@@ -45,10 +48,26 @@ def policy_violation(event: ev.PolicyEvent) -> PolicyViolation:
                            event.enforcement_level, event.resource_urn or None)
 
 
+def changed_keys(meta: ev.StepEventMetadata) -> tuple[str, ...]:
+    """The properties a step changes: the provider's own diff when it gives one, else the
+    keys whose inputs differ between the old and new state, else (a refresh, which reads
+    what is really there) the keys whose outputs differ."""
+    if meta.diffs or meta.keys:
+        return tuple(meta.diffs or meta.keys or ())
+    if meta.old is None or meta.new is None:
+        return ()
+    for old, new in ((meta.old.inputs, meta.new.inputs), (meta.old.outputs, meta.new.outputs)):
+        before, after = old or {}, new or {}
+        keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        if keys:
+            return tuple(keys)
+    return ()
+
+
 def _step(stack_name: str, kind: str, meta: ev.StepEventMetadata, suffix: str) -> StackEvent:
     op = meta.op.value
     return StackEvent(stack_name, kind, f"{op} {meta.urn}{suffix}", meta.urn, meta.type, op,
-                      diffs=tuple(meta.diffs or ()))
+                      diffs=changed_keys(meta))
 
 
 def to_stack_event(stack_name: str, event: ev.EngineEvent) -> StackEvent | None:
@@ -81,10 +100,13 @@ def to_stack_event(stack_name: str, event: ev.EngineEvent) -> StackEvent | None:
 @dataclass
 class OperationEvents:
     """The engine callback of one operation: forwards records to ``sink`` and keeps what the
-    result needs (the planned steps, the counts, the policy findings)."""
+    result needs (the planned steps, the counts, the policy findings). A refresh announces
+    every resource as ``refresh`` and says what it found when done, so with ``outcomes``
+    the steps are taken from the done events."""
 
     stack_name: str
     sink: EventSink | None = None
+    outcomes: bool = False
     steps: list[ResourceChange] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     findings: list[PolicyViolation] = field(default_factory=list)
@@ -93,7 +115,9 @@ class OperationEvents:
         record = to_stack_event(self.stack_name, event)
         if record is None:
             return
-        if record.kind == "resource_started" and record.op in PLANNED_OPS and record.urn:
+        step_kind = "resource_done" if self.outcomes else "resource_started"
+        if (record.kind == step_kind and record.op in PLANNED_OPS and record.urn
+                and not (record.resource_type or "").startswith(PROVIDER_TYPE_PREFIX)):
             self.steps.append(ResourceChange(record.op, record.urn, record.resource_type or "",
                                              record.urn.rsplit("::", 1)[-1], record.diffs))
         elif record.kind == "summary":

@@ -79,6 +79,10 @@ class StackEngine:
         state_dir = config.file_state_dir
         self.files = FileState(state_dir, config.project_name) if state_dir else None
         self.workspace = local_workspace(config)
+        # `refresh --preview-only` refuses the engine's PULUMI_SKIP_CONFIRMATIONS (read as --yes).
+        self._dry_run_workspace = local_workspace(config)
+        self._dry_run_workspace.env_vars = {**self.workspace.env_vars,
+                                            "PULUMI_SKIP_CONFIRMATIONS": "false"}
         self._policy_packs, self._policy_configs = policy_arguments(config)
 
     def environment(self) -> dict[str, str]:
@@ -242,9 +246,10 @@ class StackEngine:
         outside Pulumi), without changing anything."""
         started = time.monotonic()
         with self._operation(stack_name, "drift check"):
-            stack = self._stack(stack_name)
-            events = OperationEvents(stack_name, on_event)
-            result = stack.preview_refresh(on_event=events, color="never")
+            self._stack(stack_name)
+            events = OperationEvents(stack_name, on_event, outcomes=True)
+            result = _NamedStack(stack_name, self._dry_run_workspace).preview_refresh(
+                on_event=events, color="never")
         return PreviewResult(stack_name, "preview_refresh", events.plan(result.change_summary),
                              time.monotonic() - started, result.stdout)
 
