@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tmux_builder.platform.settings import Settings
-from tmux_builder.stacks import EngineConfig, StackEngine
+from tmux_builder.pulumi_programs.policy import PACK_DIR, pack_config
+from tmux_builder.stacks import EngineConfig, PolicyPackRef, StackEngine
 from tmux_builder.stacks.toolchain import ensure_toolchain
 
 
@@ -20,6 +21,8 @@ def engine_config(settings: Settings, *, build_toolchain: bool = False) -> Engin
         pulumi_root=toolchain.pulumi_root,
         plugin_dirs=(Path(toolchain.launcher).parent,),
         lock_timeout_seconds=settings.stack_lock_timeout_seconds,
+        policy_packs=(PolicyPackRef(PACK_DIR, pack_config(settings.allowed_instance_sizes)),)
+        if settings.policy_pack else (),
     )
 
 

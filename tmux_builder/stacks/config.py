@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tmux_builder.stacks.results import JsonValue
-
 PROJECT_NAME = "tmux-builder"
 
 
@@ -17,7 +15,7 @@ class PolicyPackRef:
     ``--policy-pack-config`` document: policy name -> settings), run on every preview and up."""
 
     path: Path
-    config: Mapping[str, JsonValue] = field(default_factory=dict)
+    config: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
