@@ -149,7 +149,7 @@ def unguarded_buckets(resources: Iterable[StackResource]) -> list[tuple[str, str
                                              (S3_OWNERSHIP, "ownership controls"))
                    if token not in guards]
         if missing:
-            problems.append((bucket.urn, f"the bucket has no {' and no '.join(missing)}"))
+            problems.append((bucket.urn, f"the bucket lacks {' and '.join(missing)}"))
     return problems
 
 
