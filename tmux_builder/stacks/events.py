@@ -38,7 +38,7 @@ PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 EngineCallback = Callable[[ev.EngineEvent], None]
 
 
-def op_counts(changes: Mapping[object, int] | None) -> dict[str, int]:
+def op_counts(changes: Mapping[ev.OpType, int] | None) -> dict[str, int]:
     """The engine's change counts keyed by plain operation names."""
     return {str(getattr(op, "value", op)): int(n) for op, n in (changes or {}).items()}
 
@@ -127,7 +127,7 @@ class OperationEvents:
         if self.sink is not None:
             self.sink(record)
 
-    def plan(self, counts: Mapping[object, int] | None = None) -> ChangePlan:
+    def plan(self, counts: Mapping[ev.OpType, int] | None = None) -> ChangePlan:
         return ChangePlan(tuple(self.steps), op_counts(counts) if counts else dict(self.counts))
 
     @property

@@ -29,9 +29,10 @@ class StackLocks:
 
     def holder(self, stack_name: str) -> dict[str, object] | None:
         try:
-            return json.loads(self._holder_file(stack_name).read_text(encoding="utf-8"))
+            found = json.loads(self._holder_file(stack_name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        return found if isinstance(found, dict) else None
 
     @contextmanager
     def hold(
@@ -58,7 +59,9 @@ class StackLocks:
         holder = self.holder(stack_name)
         if not holder:
             return f"stack {stack_name} is busy with another operation"
-        since = time.strftime("%H:%M:%S", time.localtime(float(holder.get("since", 0))))
+        started = holder.get("since")
+        since = time.strftime("%H:%M:%S", time.localtime(
+            float(started) if isinstance(started, (int, float)) else 0.0))
         return (
             f"stack {stack_name} is busy: {holder.get('operation')} by pid {holder.get('pid')} "
             f"since {since}"

@@ -88,9 +88,10 @@ def stop_orphaned_providers(config: EngineConfig, report: RecoveryReport) -> Non
 
 def clear_pending_operations(stack: auto.Stack, report: RecoveryReport) -> None:
     state = stack.export_stack()
-    pending = state.deployment.get("pending_operations") if state.deployment else None
+    deployment = dict(state.deployment or {})
+    pending = deployment.get("pending_operations")
     if not pending:
         return
     report.cleared_pending_operations = len(pending)
-    state.deployment["pending_operations"] = []
-    stack.import_stack(state)
+    deployment["pending_operations"] = []
+    stack.import_stack(auto.Deployment(version=state.version, deployment=deployment))

@@ -94,7 +94,7 @@ class AppProcess(Resource):
         app_dir: str,
         deps_dir: str,
         log_file: str,
-        digest: str,
+        digest: pulumi.Input[str],
         deps_digest: str,
         start_timeout: float,
         tags: dict[str, str],
