@@ -16,7 +16,7 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from tmux_builder.pulumi_programs.azure.tagging import accepts_tags
+from tmux_builder.pulumi_programs.schema import accepts_tags
 from tmux_builder.pulumi_programs.tags import OBJECT_TAG_KEYS, STANDARD_TAG_KEYS
 
 DYNAMIC_RESOURCE = "pulumi-python:dynamic:Resource"
