@@ -70,7 +70,8 @@ def clear_dead_backend_locks(config: EngineConfig, report: RecoveryReport) -> No
 def stop_orphaned_providers(config: EngineConfig, report: RecoveryReport) -> None:
     """Stop dynamic-provider processes whose engine died. Pulumi starts each plugin in its own
     process group, so killing a worker's group leaves them running; a live engine's plugins
-    are its children, so a provider whose parent is no ``pulumi`` process is an orphan."""
+    are its children, so a provider whose parent is no running ``pulumi`` process is an orphan
+    (a killed engine stays a zombie until it is reaped: its providers are orphans already)."""
     work_dir = str(config.work_dir)
     for process in psutil.process_iter(["pid", "cmdline", "cwd"]):
         cmdline = process.info.get("cmdline") or []
@@ -78,7 +79,8 @@ def stop_orphaned_providers(config: EngineConfig, report: RecoveryReport) -> Non
             continue
         try:
             parent = process.parent()
-            if parent is not None and parent.name() == "pulumi":
+            if parent is not None and parent.name() == "pulumi" \
+                    and process_is_running(parent.pid):
                 continue
             process.kill()
             report.stopped_providers.append(process.pid)
