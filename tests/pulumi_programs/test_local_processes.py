@@ -43,10 +43,15 @@ def _wait(condition, timeout: float = 15) -> None:  # type: ignore[no-untyped-de
         time.sleep(0.05)
 
 
-def test_whole_tree_stopped_and_port_freed(tmp_path: Path) -> None:
+def _server(tmp_path: Path) -> tuple[Path, int]:
     port = free_port()
     script = tmp_path / "server.py"
     script.write_text(SERVER.format(port=port), encoding="utf-8")
+    return script, port
+
+
+def test_whole_tree_stopped_and_port_freed(tmp_path: Path) -> None:
+    script, port = _server(tmp_path)
     leader, started = _start(f"trap '' TERM; {sys.executable} {script}; sleep 600")
     _wait(lambda: port_answers(port))
     tree = app_tree(leader.pid, started)
@@ -63,9 +68,7 @@ def test_whole_tree_stopped_and_port_freed(tmp_path: Path) -> None:
 
 def test_member_of_a_dead_leader_is_still_found(tmp_path: Path) -> None:
     """The leader exits first (as `npm start` may): its orphaned child stays in the group."""
-    port = free_port()
-    script = tmp_path / "server.py"
-    script.write_text(SERVER.format(port=port), encoding="utf-8")
+    script, port = _server(tmp_path)
     leader, started = _start(f"{sys.executable} {script} & sleep 0.5")
     _wait(lambda: port_answers(port))
     leader.wait(timeout=15)

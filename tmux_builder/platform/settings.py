@@ -206,13 +206,6 @@ class Settings(BaseSettings):
                     "(comma-separated).",
     )
 
-    @field_validator("allowed_instance_sizes", mode="before")
-    @classmethod
-    def _size_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
     @model_validator(mode="after")
     def _sizes_allowed(self) -> Settings:
         """The configured sizes must pass the policy, or every deploy would be refused."""
@@ -226,9 +219,9 @@ class Settings(BaseSettings):
                         "TMUX_BUILDER_ALLOWED_INSTANCE_SIZES")
         return self
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "allowed_instance_sizes", mode="before")
     @classmethod
-    def _proxy_list(cls, value: object) -> object:
+    def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         return value
