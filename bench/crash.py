@@ -134,7 +134,7 @@ def main() -> None:
     locked = sum(1 for r in stacks if backend_lock_files(engine.config, r.name))
     in_progress = sum(1 for r in stacks if r.update_in_progress)
     pending = sum(1 for r in stacks
-                  if engine.export(r.name)["deployment"].get("pending_operations"))
+                  if engine.export(r.name).pending_operations)
     stack_names = {r.name for r in stacks}
     with db.transaction() as tx:
         live = {s.stack_name for s in tx.scalars(select(SessionRow)) if s.status == "active"}

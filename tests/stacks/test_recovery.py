@@ -44,6 +44,14 @@ def wait_for(condition, timeout: float = 60) -> None:  # type: ignore[no-untyped
     raise AssertionError("condition not reached in time")
 
 
+def _orphaned_analyzers(engine: StackEngine) -> list[psutil.Process]:
+    """Policy analyzers running in this engine's pack folder whose engine is gone."""
+    packs = {str(pack.path) for pack in engine.config.policy_packs}
+    return [p for p in psutil.process_iter(["cmdline", "cwd", "ppid", "status"])
+            if "pulumi.policy" in (p.info.get("cmdline") or []) and p.info.get("cwd") in packs
+            and p.info.get("ppid") == 1 and p.info.get("status") != psutil.STATUS_ZOMBIE]
+
+
 def test_recover_after_kill_during_up(
     settings: Settings, engine: StackEngine, tmp_path: Path
 ) -> None:
@@ -67,10 +75,17 @@ def test_recover_after_kill_during_up(
     for orphan in orphans:  # the half-started app outlives the killed worker
         orphan.kill()
 
+    assert engine.needs_recovery(facts.stack_name), "seen from the state files alone"
+    analyzers = _orphaned_analyzers(engine)
+    assert analyzers, "the killed engine's policy analyzer is left running"
     report = engine.recover(facts.stack_name)
+    assert {p.pid for p in analyzers} <= set(report.stopped_providers)
+    psutil.wait_procs(analyzers, timeout=10)
+    assert not _orphaned_analyzers(engine)
     assert report.cleared_locks, "the dead process's backend lock is cleared"
     assert report.cleared_pending_operations >= 1
     assert not backend_lock_files(engine.config, facts.stack_name)
+    assert not engine.needs_recovery(facts.stack_name)
 
     good = copy_sample("python_app", tmp_path / "good")
     result = deploy_site(settings, engine, facts, good)

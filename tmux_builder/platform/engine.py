@@ -6,7 +6,8 @@ from pathlib import Path
 
 from tmux_builder.platform.db.stack_locks import database_stack_locks
 from tmux_builder.platform.settings import Settings
-from tmux_builder.stacks import EngineConfig, StackEngine
+from tmux_builder.pulumi_programs.policy import PACK_DIR, pack_config
+from tmux_builder.stacks import EngineConfig, PolicyPackRef, StackEngine
 from tmux_builder.stacks.toolchain import ensure_toolchain
 
 
@@ -22,6 +23,8 @@ def engine_config(settings: Settings, *, build_toolchain: bool = False) -> Engin
         plugin_dirs=(Path(toolchain.launcher).parent,),
         lock_timeout_seconds=settings.stack_lock_timeout_seconds,
         backend_env=settings.backend_environment(),
+        policy_packs=(PolicyPackRef(PACK_DIR, pack_config(settings.allowed_instance_sizes)),)
+        if settings.policy_pack else (),
     )
 
 

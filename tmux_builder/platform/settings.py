@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Provider = Literal["local", "aws", "azure"]
@@ -224,10 +224,32 @@ class Settings(BaseSettings):
     max_streams_per_user: int = Field(
         default=5, ge=1, description="Open progress streams (SSE) per user; more answer 429."
     )
+    policy_pack: bool = Field(
+        default=True, description="Run the CrossGuard policy pack on every preview and up."
+    )
+    allowed_instance_sizes: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["t3.micro", "t3.small", "t4g.micro", "t4g.small",
+                                 "Standard_B1s", "Standard_B1ms", "Standard_B2s"],
+        description="EC2 instance types and Azure VM sizes the policy pack allows "
+                    "(comma-separated).",
+    )
 
-    @field_validator("trusted_proxies", mode="before")
+    @model_validator(mode="after")
+    def _sizes_allowed(self) -> Settings:
+        """The configured sizes must pass the policy, or every deploy would be refused."""
+        if self.policy_pack:
+            for field_name in ("aws_instance_type", "azure_vm_size"):
+                size = getattr(self, field_name)
+                if size not in self.allowed_instance_sizes:
+                    raise ValueError(
+                        f"{field_name} {size!r} is not in allowed_instance_sizes "
+                        f"({', '.join(self.allowed_instance_sizes)}); add it to "
+                        "TMUX_BUILDER_ALLOWED_INSTANCE_SIZES")
+        return self
+
+    @field_validator("trusted_proxies", "allowed_instance_sizes", mode="before")
     @classmethod
-    def _proxy_list(cls, value: object) -> object:
+    def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         return value

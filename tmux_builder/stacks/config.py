@@ -10,6 +10,15 @@ PROJECT_NAME = "tmux-builder"
 
 
 @dataclass(frozen=True)
+class PolicyPackRef:
+    """A CrossGuard policy pack folder (``PulumiPolicy.yaml``) and its configuration (the
+    ``--policy-pack-config`` document: policy name -> settings), run on every preview and up."""
+
+    path: Path
+    config: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class EngineConfig:
     backend_url: str
     work_dir: Path
@@ -23,6 +32,7 @@ class EngineConfig:
     # What the backend needs in the engine's environment (object-store credentials). Never
     # shown: not in this object's repr, not in any message.
     backend_env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    policy_packs: tuple[PolicyPackRef, ...] = ()
 
     @property
     def pulumi_binary(self) -> Path:

@@ -130,18 +130,30 @@ def clear_dead_backend_locks(config: EngineConfig, report: RecoveryReport,
             report.live_locks.append(lock.name)
 
 
+def _plugin_folders(config: EngineConfig) -> dict[str, str]:
+    """The module each plugin of this engine runs and the folder it runs in: dynamic providers
+    in the work folder, policy analyzers in their pack's folder."""
+    folders = {str(config.work_dir): "pulumi.dynamic"}
+    folders.update((str(pack.path), "pulumi.policy") for pack in config.policy_packs)
+    return folders
+
+
 def stop_orphaned_providers(config: EngineConfig, report: RecoveryReport) -> None:
-    """Stop dynamic-provider processes whose engine died. Pulumi starts each plugin in its own
-    process group, so killing a worker's group leaves them running; a live engine's plugins
-    are its children, so a provider whose parent is no ``pulumi`` process is an orphan."""
-    work_dir = str(config.work_dir)
+    """Stop the plugin processes (dynamic providers, policy analyzers) whose engine died.
+    Pulumi starts each plugin in its own process group, so killing a worker's group leaves
+    them running, and neither kind ever exits by itself; a live engine's plugins are its
+    children, so a plugin whose parent is no running ``pulumi`` process is an orphan (a
+    killed engine stays a zombie until it is reaped: its plugins are orphans already)."""
+    folders = _plugin_folders(config)
     for process in psutil.process_iter(["pid", "cmdline", "cwd"]):
         cmdline = process.info.get("cmdline") or []
-        if "pulumi.dynamic" not in cmdline or process.info.get("cwd") != work_dir:
+        module = folders.get(process.info.get("cwd") or "")
+        if module is None or module not in cmdline:
             continue
         try:
             parent = process.parent()
-            if parent is not None and parent.name() == "pulumi":
+            if parent is not None and parent.name() == "pulumi" \
+                    and process_is_running(parent.pid):
                 continue
             process.kill()
             report.stopped_providers.append(process.pid)
@@ -151,9 +163,10 @@ def stop_orphaned_providers(config: EngineConfig, report: RecoveryReport) -> Non
 
 def clear_pending_operations(stack: auto.Stack, report: RecoveryReport) -> None:
     state = stack.export_stack()
-    pending = state.deployment.get("pending_operations") if state.deployment else None
+    deployment = dict(state.deployment or {})
+    pending = deployment.get("pending_operations")
     if not pending:
         return
     report.cleared_pending_operations = len(pending)
-    state.deployment["pending_operations"] = []
-    stack.import_stack(state)
+    deployment["pending_operations"] = []
+    stack.import_stack(auto.Deployment(version=state.version, deployment=deployment))
