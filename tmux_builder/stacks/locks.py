@@ -83,8 +83,8 @@ def busy_error(stack_name: str, holder: LockHold | None) -> StackBusyError:
 class FileStackLocks:
     """The default lock: a file per stack under ``locks_dir``, for the processes of one host."""
 
-    spans_hosts = False
-    lease_seconds = None
+    spans_hosts: bool = False
+    lease_seconds: float | None = None
 
     def __init__(self, locks_dir: Path, timeout_seconds: float = 0.0) -> None:
         self.locks_dir = locks_dir

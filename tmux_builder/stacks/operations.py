@@ -36,7 +36,7 @@ from tmux_builder.stacks.recovery import (
     backend_lock_files,
     clear_dead_backend_locks,
     clear_pending_operations,
-    lock_holder_is_dead,
+    lock_is_stale,
     stop_orphaned_providers,
 )
 from tmux_builder.stacks.results import (
@@ -331,7 +331,8 @@ class StackEngine:
         validate_stack_name(stack_name)
         if self.files is None:
             return True
-        if any(lock_holder_is_dead(f) for f in backend_lock_files(self.config, stack_name)):
+        if any(lock_is_stale(lock, self.locks, stack_name)
+               for lock in backend_lock_files(self.config, stack_name)):
             return True
         pending = self.files.pending_operations(stack_name)
         return pending is None or pending > 0
