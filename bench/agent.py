@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.model_server import RunningModel
 from tmux_builder.platform.agent.driver import AgentDriver, PhaseResult
-from tmux_builder.platform.core.engine import stack_engine
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import ChatMessage, Database, StepRecord
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.platform.demo import DEMO_REQUEST
 from tmux_builder.platform.pipeline.runner import Pipeline
 from tmux_builder.platform.sessions.creation import create_session

@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.ops import generate
-from tmux_builder.platform.core.engine import stack_engine
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.stacks.workspace import engine_env
 
 

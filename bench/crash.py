@@ -30,9 +30,9 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.api.live_server import wait_until_healthy
-from tmux_builder.platform.core.engine import stack_engine
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, SessionRow
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background
 from tmux_builder.stacks.recovery import backend_lock_files
@@ -134,7 +134,7 @@ def main() -> None:
     locked = sum(1 for r in stacks if backend_lock_files(engine.config, r.name))
     in_progress = sum(1 for r in stacks if r.update_in_progress)
     pending = sum(1 for r in stacks
-                  if engine.export(r.name)["deployment"].get("pending_operations"))
+                  if engine.export(r.name).pending_operations)
     stack_names = {r.name for r in stacks}
     with db.transaction() as tx:
         live = {s.stack_name for s in tx.scalars(select(SessionRow)) if s.status == "active"}

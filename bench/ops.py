@@ -31,9 +31,9 @@ from tests.platform.ops.states import (
     write_stack_state,
 )
 from tmux_builder.domain import new_session_id, user_id_for
-from tmux_builder.platform.core.engine import stack_engine
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.platform.ops.costs.report import cost_report
 from tmux_builder.platform.ops.stack_entries import IndexEntry
 from tmux_builder.platform.ops.stack_index import list_stack_index, record_stack

@@ -15,9 +15,9 @@ from pathlib import Path
 import libtmux
 
 from tmux_builder.domain import new_session_id
-from tmux_builder.platform.core.engine import stack_engine
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.platform.demo import DEMO_REQUEST
 from tmux_builder.platform.sessions.creation import create_session
 from tmux_builder.platform.sessions.status import execution_status

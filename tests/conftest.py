@@ -17,8 +17,8 @@ from tenacity import retry, stop_after_attempt, wait_fixed
 
 from tests.support import leftovers
 from tmux_builder.domain import new_session_id, user_id_for
-from tmux_builder.platform.core.engine import stack_engine
 from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.platform.sites.deployments import SessionFacts
 from tmux_builder.platform.sites.server import site_server_thread
 from tmux_builder.stacks import StackEngine

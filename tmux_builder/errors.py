@@ -6,6 +6,8 @@ each class to one HTTP status in a single place; the CLI prints the message and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class TmuxBuilderError(Exception):
     """Base of every error the platform raises on purpose."""
@@ -39,6 +41,15 @@ class StackBusyError(ConflictError):
 
 class StackOperationError(TmuxBuilderError):
     """The Pulumi engine reported a failed operation."""
+
+
+class PolicyViolationError(StackOperationError):
+    """A policy pack refused a preview or an update; ``violations`` holds each finding (its
+    pack, policy, message and resource), the message names them all."""
+
+    def __init__(self, message: str, *, violations: Sequence[object] = ()) -> None:
+        super().__init__(message, field="policy")
+        self.violations = tuple(violations)
 
 
 class ToolchainError(TmuxBuilderError):

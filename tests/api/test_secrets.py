@@ -92,7 +92,7 @@ def _responses(client: TestClient, owner: dict[str, str]) -> list[str]:
     status = json.loads(bodies[0])
     assert status["status"] == "completed", status["error"]
     stack = f"{owner['user_id']}_{owner['session_id']}"
-    bodies.append(json.dumps(client.app.state.tb.engine.export(stack)))  # type: ignore[attr-defined]
+    bodies.append(json.dumps(client.app.state.tb.engine.export(stack).document()))  # type: ignore[attr-defined]
     return bodies
 
 

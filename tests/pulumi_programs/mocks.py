@@ -25,7 +25,7 @@ from pulumi.runtime.rpc import _special_sig_key as SECRET_SIG_KEY
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from tests.pulumi_programs.cloud_rules import CloudRules, schema_takes_tags
+from tests.pulumi_programs.cloud_rules import CloudRules, Seen, schema_takes_tags
 from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
 from tmux_builder.pulumi_programs.shared import SharedRef, platform_stack_name
 from tmux_builder.pulumi_programs.tags import StandardTags
@@ -258,6 +258,8 @@ class ProgramRun:
     secret_outputs: set[str]
     calls: list[MockCallArgs] = field(default_factory=list)
     source: Path = Path()
+    # Every registered resource (not providers) by URN, with its dependencies.
+    seen: dict[str, Seen] = field(default_factory=dict)
 
     def of_type(self, typ: str) -> list[Registered]:
         return [r for r in self.resources if r.typ == typ]
@@ -323,7 +325,7 @@ def run_program(program: Callable[[], None], region: str = "eu-west-1", *,
         outputs[key] = _sync_await(output.future())
         if _sync_await(output.is_secret()):
             secrets.add(key)
-    return ProgramRun(mocks.resources, outputs, secrets, mocks.calls)
+    return ProgramRun(mocks.resources, outputs, secrets, mocks.calls, seen=monitor.rules.seen)
 
 
 def tags_dict(value: Any) -> dict[str, str]:

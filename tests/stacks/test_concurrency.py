@@ -14,8 +14,8 @@ import pytest
 
 from tests.conftest import copy_sample, make_facts
 from tmux_builder.errors import StackBusyError
-from tmux_builder.platform.core.engine import stack_engine
 from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine
 
@@ -39,10 +39,12 @@ def test_busy_stack_across_processes_then_waits(settings: Settings, tmp_path: Pa
     source = copy_sample("static_site", tmp_path / "source")
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from tmux_builder.stacks.locks import "
-         "StackLocks\nwith StackLocks(Path(sys.argv[1])).hold(sys.argv[2], 'refresh'):\n"
+         "import sys, time\nfrom tmux_builder.platform.db.stack_locks import "
+         "database_stack_locks\nfrom tmux_builder.platform.settings import Settings\n"
+         "settings = Settings.model_validate_json(sys.argv[1])\n"
+         "with database_stack_locks(settings).hold(sys.argv[2], 'refresh'):\n"
          "    print('held', flush=True); time.sleep(float(sys.argv[3]))",
-         str(settings.locks_dir), facts.stack_name, "3"],
+         settings.model_dump_json(), facts.stack_name, "3"],
         stdout=subprocess.PIPE, text=True,
     )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"

@@ -29,7 +29,7 @@ import json, sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site
-from tmux_builder.platform.core.engine import stack_engine
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.platform.core.settings import Settings
 settings = Settings.model_validate_json(sys.argv[1])
 facts = SessionFacts(**{**json.loads(sys.argv[2]),
@@ -39,8 +39,16 @@ deploy_site(settings, stack_engine(settings), facts, Path(sys.argv[3]))
 """
 
 
-def _wait_for(condition: Callable[[], object], timeout: float = 60) -> None:
+def wait_for(condition: Callable[[], object], timeout: float = 60) -> None:
     wait_until(condition, timeout=timeout, interval=0.1, what="the stack operation's state")
+
+
+def _orphaned_analyzers(engine: StackEngine) -> list[psutil.Process]:
+    """Policy analyzers running in this engine's pack folder whose engine is gone."""
+    packs = {str(pack.path) for pack in engine.config.policy_packs}
+    return [p for p in psutil.process_iter(["cmdline", "cwd", "ppid", "status"])
+            if "pulumi.policy" in (p.info.get("cmdline") or []) and p.info.get("cwd") in packs
+            and p.info.get("ppid") == 1 and p.info.get("status") != psutil.STATUS_ZOMBIE]
 
 
 def test_recover_after_kill_during_up(
@@ -58,7 +66,7 @@ def test_recover_after_kill_during_up(
         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     log_file = settings.apps_dir / facts.stack_name / "logs" / "app.log"
-    _wait_for(lambda: log_file.exists() and backend_lock_files(engine.config, facts.stack_name))
+    wait_for(lambda: log_file.exists() and backend_lock_files(engine.config, facts.stack_name))
     os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(timeout=10)
     orphans = [p for p in psutil.process_iter(["cwd"])
@@ -66,10 +74,17 @@ def test_recover_after_kill_during_up(
     for orphan in orphans:  # the half-started app outlives the killed worker
         orphan.kill()
 
+    assert engine.needs_recovery(facts.stack_name), "seen from the state files alone"
+    analyzers = _orphaned_analyzers(engine)
+    assert analyzers, "the killed engine's policy analyzer is left running"
     report = engine.recover(facts.stack_name)
+    assert {p.pid for p in analyzers} <= set(report.stopped_providers)
+    psutil.wait_procs(analyzers, timeout=10)
+    assert not _orphaned_analyzers(engine)
     assert report.cleared_locks, "the dead process's backend lock is cleared"
     assert report.cleared_pending_operations >= 1
     assert not backend_lock_files(engine.config, facts.stack_name)
+    assert not engine.needs_recovery(facts.stack_name)
 
     good = copy_sample("python_app", tmp_path / "good")
     result = deploy_site(settings, engine, facts, good)

@@ -12,19 +12,16 @@ from tests.conftest import copy_sample
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site
 from tmux_builder.pulumi_programs.tags import STANDARD_TAG_KEYS
-from tmux_builder.stacks import StackEngine
+from tmux_builder.stacks import ResourceState, StackEngine
 
 pytestmark = pytest.mark.slow
 
 SITE_TYPE = "tmux-builder:pulumi_programs:local/site_provider:PublishedFolder"
 
 
-def _custom_resources(engine: StackEngine, stack: str) -> list[dict]:
-    resources = engine.export(stack)["deployment"]["resources"]
-    return [
-        r for r in resources
-        if r.get("custom") and not r["type"].startswith("pulumi:providers")
-    ]
+def _custom_resources(engine: StackEngine, stack: str) -> list[ResourceState]:
+    return [r for r in engine.export(stack).resources
+            if r.custom and not r.type.startswith("pulumi:providers")]
 
 
 def test_static_site_lifecycle(
@@ -41,10 +38,11 @@ def test_static_site_lifecycle(
     assert page.headers["content-type"].startswith("text/html")
 
     resources = _custom_resources(engine, stack)
-    assert [r["type"] for r in resources] == ["pulumi-python:dynamic:Resource"]
+    assert [r.type for r in resources] == ["pulumi-python:dynamic:Resource"]
     for resource in resources:
-        tags = resource["outputs"]["tags"]
-        assert set(STANDARD_TAG_KEYS) <= set(tags), f"missing tags on {resource['urn']}"
+        tags = resource.outputs["tags"]
+        assert isinstance(tags, dict)
+        assert set(STANDARD_TAG_KEYS) <= set(tags), f"missing tags on {resource.urn}"
         assert tags["UserGUID"] == facts.user_id and tags["SessionID"] == facts.session_id
         assert tags["CreatedAt"] == "2026-11-22T10:00:00Z"
 
@@ -72,7 +70,7 @@ def test_static_site_lifecycle(
     updated = deploy_site(settings, engine, facts, source)
     assert updated.changes == {"update": 1, "same": 1}
     assert "Version: two" in httpx.get(first.outputs["url"]).text
-    assert engine.history(stack)[0]["changes"].get("update") == 1
+    assert engine.history(stack)[0].changes.get("update") == 1
 
     engine.destroy(stack)
     assert not site_dir.exists() and not (settings.sites_dir / ".releases" / stack).exists()

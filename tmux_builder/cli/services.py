@@ -3,9 +3,9 @@ a command pays only for what it uses)."""
 
 from __future__ import annotations
 
-from tmux_builder.platform.core.engine import stack_engine
 from tmux_builder.platform.core.settings import get_settings
 from tmux_builder.platform.db import Database
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.stacks import StackEngine
 
 

@@ -40,6 +40,7 @@ def setup_toolchain() -> None:
     built = f" (built in {toolchain.built_seconds:.0f}s)" if toolchain.built_seconds else ""
     console.print(f"pulumi: {toolchain.pulumi_root / 'bin' / 'pulumi'}{built}")
     console.print(f"launcher: {toolchain.launcher}")
+    console.print(f"policy launcher: {toolchain.policy_launcher}")
     installed = f" (installed in {claude_seconds:.0f}s)" if claude_seconds else ""
     console.print(f"claude code: {claude}{installed}", soft_wrap=True)
     console.print(f"toolchain ready in {time.monotonic() - started:.1f}s")

@@ -18,6 +18,7 @@ from tmux_builder.platform.agent.sandbox import Sandbox
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.stacks.toolchain import (
     LAUNCHER_NAME,
+    POLICY_LAUNCHER_NAME,
     binary_version,
     find_pulumi_root,
     go_version,
@@ -69,11 +70,13 @@ def check_pulumi(settings: Settings) -> list[Check]:
                             f"run `make setup` to build v{version} with Go"))
     else:
         checks.append(Check("pulumi (cli)", "ok", version, str(root / "bin" / "pulumi")))
-    launcher = Path(sys.executable).parent / LAUNCHER_NAME
-    ok = launcher.is_file() and launcher.read_text(encoding="utf-8") == launcher_script(
-        Path(sys.executable))
-    checks.append(Check(LAUNCHER_NAME, "ok" if ok else "missing", "", str(launcher),
-                        "" if ok else "run `make setup`"))
+    for name, module in ((LAUNCHER_NAME, "pulumi.dynamic"),
+                         (POLICY_LAUNCHER_NAME, "pulumi.policy")):
+        launcher = Path(sys.executable).parent / name
+        ok = launcher.is_file() and launcher.read_text(encoding="utf-8") == launcher_script(
+            Path(sys.executable), module)
+        checks.append(Check(name, "ok" if ok else "missing", "", str(launcher),
+                            "" if ok else "run `make setup`"))
     checks.append(Check("cloud provider plugins", "optional", "", str(settings.pulumi_home),
                         "only for real AWS/Azure deploys: `tmux-builder plugins install` "
                         "(--from FOLDER without internet); `tmux-builder plugins ls` shows "

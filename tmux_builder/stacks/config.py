@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_NAME = "tmux-builder"
+
+
+@dataclass(frozen=True)
+class PolicyPackRef:
+    """A CrossGuard policy pack folder (``PulumiPolicy.yaml``) and its configuration (the
+    ``--policy-pack-config`` document: policy name -> settings), run on every preview and up."""
+
+    path: Path
+    config: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -19,6 +29,10 @@ class EngineConfig:
     plugin_dirs: tuple[Path, ...] = field(default_factory=tuple)
     lock_timeout_seconds: float = 0.0
     project_name: str = PROJECT_NAME
+    # What the backend needs in the engine's environment (object-store credentials). Never
+    # shown: not in this object's repr, not in any message.
+    backend_env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    policy_packs: tuple[PolicyPackRef, ...] = ()
 
     @property
     def pulumi_binary(self) -> Path:

@@ -23,13 +23,21 @@ from pathlib import Path
 from filelock import FileLock
 
 from tmux_builder.errors import ToolchainError
+from tmux_builder.stacks.npm_packages import NpmPackage, install_npm_package
 
 PULUMI_PKG_MODULE = "github.com/pulumi/pulumi/pkg/v3"
 PULUMI_SDK_MODULE = "github.com/pulumi/pulumi/sdk/v3"
 PULUMI_CLI_PACKAGE = f"{PULUMI_PKG_MODULE}/cmd/pulumi"
 VERSION_SYMBOL = f"{PULUMI_SDK_MODULE}/go/common/version.Version"
 LAUNCHER_NAME = "pulumi-resource-pulumi-python"
+# With `runtime: python` in PulumiPolicy.yaml the CLI starts this executable (from the
+# workspace or PATH) in the pack's folder as `<name> <engine address> .`; the pip wheels do
+# not ship it.
+POLICY_LAUNCHER_NAME = "pulumi-analyzer-policy-python"
 MIN_GO = (1, 25)
+# Azurite, the Azure Storage emulator, proves the azblob:// backend on loopback. 3.35.0 is
+# the newest release that declares a node Debian has (3.36 wants node >= 21, 3.37 >= 22).
+AZURITE = NpmPackage("azurite", "3.35.0", "azurite-blob")
 
 
 def sdk_version(package: str = "pulumi") -> str:
@@ -117,8 +125,8 @@ def _go(args: list[str], cwd: Path, log: Path) -> subprocess.CompletedProcess[st
 def build_pulumi_cli(toolchain_dir: Path, version: str) -> tuple[Path, float]:
     """Build the CLI at ``version`` into the cache; returns the root and the seconds taken.
     A file lock keeps two setups from building at once; the binary appears atomically."""
-    found = go_version()
-    if found is None or found < MIN_GO:
+    found_go = go_version()
+    if found_go is None or found_go < MIN_GO:
         raise ToolchainError(
             f"building the Pulumi CLI needs Go >= {MIN_GO[0]}.{MIN_GO[1]} on PATH", field="go"
         )
@@ -153,20 +161,28 @@ def build_pulumi_cli(toolchain_dir: Path, version: str) -> tuple[Path, float]:
     return root, time.monotonic() - started
 
 
-def launcher_script(python: Path) -> str:
-    return f'#!/bin/sh\nexec "{python}" -u -m pulumi.dynamic "$@"\n'
+def launcher_script(python: Path, module: str = "pulumi.dynamic") -> str:
+    return f'#!/bin/sh\nexec "{python}" -u -m {module} "$@"\n'
 
 
-def ensure_python_launcher(bin_dir: Path | None = None, python: Path | None = None) -> Path:
-    """Write the dynamic-provider launcher beside this interpreter (idempotent)."""
+def ensure_python_launcher(bin_dir: Path | None = None, python: Path | None = None, *,
+                           name: str = LAUNCHER_NAME, module: str = "pulumi.dynamic") -> Path:
+    """Write a launcher beside this interpreter (idempotent): by default the one that runs
+    Python dynamic providers; with ``name``/``module`` the policy analyzer's."""
     python = python or Path(sys.executable)
     bin_dir = bin_dir or python.parent
-    path = bin_dir / LAUNCHER_NAME
-    text = launcher_script(python)
+    path = bin_dir / name
+    text = launcher_script(python, module)
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
     path.chmod(0o755)
     return path
+
+
+def ensure_policy_launcher(bin_dir: Path | None = None, python: Path | None = None) -> Path:
+    """The policy analyzer launcher: runs ``python -u -m pulumi.policy <engine> <folder>``."""
+    return ensure_python_launcher(bin_dir, python, name=POLICY_LAUNCHER_NAME,
+                                  module="pulumi.policy")
 
 
 @dataclass(frozen=True)
@@ -174,10 +190,13 @@ class Toolchain:
     pulumi_root: Path
     launcher: Path
     built_seconds: float | None = None
+    azurite: Path | None = None
+    policy_launcher: Path | None = None
 
 
 def ensure_toolchain(toolchain_dir: Path, *, build: bool = True) -> Toolchain:
-    """Find (or build, when ``build``) everything the engine needs."""
+    """Find (or build, when ``build``) everything the engine needs; ``build`` also installs
+    Azurite, the emulator the azblob:// backend is tested on."""
     version = sdk_version()
     root = find_pulumi_root(toolchain_dir, version)
     seconds = None
@@ -189,4 +208,6 @@ def ensure_toolchain(toolchain_dir: Path, *, build: bool = True) -> Toolchain:
                 field="pulumi",
             )
         root, seconds = build_pulumi_cli(toolchain_dir, version)
-    return Toolchain(root, ensure_python_launcher(), seconds)
+    azurite = install_npm_package(toolchain_dir, AZURITE)[0] if build else None
+    return Toolchain(root, ensure_python_launcher(), seconds, azurite=azurite,
+                     policy_launcher=ensure_policy_launcher())

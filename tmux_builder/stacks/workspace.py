@@ -19,9 +19,11 @@ _command_lock = threading.Lock()
 
 def engine_env(config: EngineConfig) -> dict[str, str]:
     """Variables for every ``pulumi`` the Automation API runs. No cloud credentials are added
-    here; plugin downloads are off because this machine reaches no plugin server."""
+    here beyond the state backend's own (``backend_env``); plugin downloads are off because
+    this machine reaches no plugin server."""
     path_dirs = [str(config.pulumi_binary.parent), *(str(d) for d in config.plugin_dirs)]
     return {
+        **config.backend_env,
         "PATH": os.pathsep.join([*path_dirs, os.environ.get("PATH", "")]),
         "PULUMI_HOME": str(config.pulumi_home),
         "PULUMI_BACKEND_URL": config.backend_url,

@@ -15,6 +15,7 @@ from typing import Any
 
 import libtmux
 import pytest
+from sqlalchemy.engine import make_url
 
 from tmux_builder.platform.agent.driver import AgentDriver
 from tmux_builder.platform.agent.sandbox import Sandbox, SandboxError
@@ -37,16 +38,20 @@ from pathlib import Path
 print("probe-agent> ", end="", flush=True)
 for line in sys.stdin:
     targets = json.loads(Path("prompts/current.txt").read_text())
-    found = {"uid": os.getuid(), "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit())}
+    found = {"uid": os.getuid(), "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+             "environment": dict(os.environ)}
     for kind, paths in targets.items():
         for path in paths:
             try:
                 if kind == "read":
                     Path(path).read_bytes() if not Path(path).is_dir() else os.listdir(path)
+                elif kind == "connect":
+                    import psycopg
+                    psycopg.connect(path, connect_timeout=3).close()
                 else:
                     Path(path).write_text("pwned")
                 found[f"{kind} {path}"] = "ok"
-            except OSError as error:
+            except Exception as error:
                 found[f"{kind} {path}"] = type(error).__name__
     Path("output/probe.json").write_text(json.dumps(found))
     with open("output/status.txt", "a") as handle:
@@ -90,11 +95,18 @@ def probe(settings: Settings, tmp_path: Path) -> Iterator[dict[str, Any]]:
     agent = tmp_path / "probe_agent.py"
     agent.write_text(PROBE_AGENT)
     driver = AgentDriver(configured, command=f"{sys.executable} -u {agent}")
+    database = make_url(configured.db_url)
+    without_password = (f"postgresql://{database.username}@{database.host}:{database.port}"
+                        f"/{database.database}")
+    connects = ({"database server": without_password}
+                if database.get_backend_name() == "postgresql" else {})
     prompt = json.dumps({"read": [str(p) for p in targets.values()],
-                         "write": [str(p) for p in writes.values()]})
+                         "write": [str(p) for p in writes.values()],
+                         "connect": list(connects.values())})
     driver.run_phase(f"{USER_A}_{SESSION}", mine, "probe", prompt, timeout=30)
     found = json.loads((mine / "output" / "probe.json").read_text())
-    yield {"found": found, "targets": targets, "writes": writes, "settings": configured}
+    yield {"found": found, "targets": targets, "writes": writes, "connects": connects,
+           "settings": configured}
     server_process.kill()
     server_process.wait()
     driver.stop(f"{USER_A}_{SESSION}")
@@ -104,7 +116,7 @@ def probe(settings: Settings, tmp_path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _outcome(probe: dict[str, Any], kind: str, name: str) -> str:
-    key = "targets" if kind == "read" else "writes"
+    key = {"read": "targets", "write": "writes", "connect": "connects"}[kind]
     return str(probe["found"][f"{kind} {probe[key][name]}"])
 
 
@@ -117,6 +129,13 @@ def test_agent_runs_as_the_sandbox_user_in_its_own_pid_namespace(probe: dict[str
 
 
 def test_agent_cannot_read_the_database(probe: dict[str, Any]) -> None:
+    if probe["connects"]:
+        # PostgreSQL keeps its files elsewhere and its port is on the shared loopback: the
+        # agent reaches it but holds no credential to sign in with.
+        password = make_url(probe["settings"].db_url).password
+        assert password and password not in json.dumps(probe["found"]["environment"])
+        assert _outcome(probe, "connect", "database server") == "OperationalError"
+        return
     assert probe["targets"]["database"].is_file()
     assert _outcome(probe, "read", "database") in ("FileNotFoundError", "PermissionError")
 

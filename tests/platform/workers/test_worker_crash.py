@@ -17,9 +17,9 @@ import pytest
 
 from tests.platform import scripted_agents
 from tests.support.waiting import wait_until
-from tmux_builder.platform.core.engine import stack_engine
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 from tmux_builder.platform.sessions.status import execution_status
 from tmux_builder.platform.sites.server import stop_site_server_background

@@ -21,9 +21,12 @@ def private_dir(path: Path) -> Path:
 
 def private_file(path: Path) -> Path:
     """Create ``path`` empty with 0600 unless it exists, and make it 0600 either way. SQLite
-    gives its -wal and -shm files the mode of the database file."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE)
-    os.close(descriptor)
+    gives its -wal and -shm files the mode of the database file. An existing file is never
+    opened: closing any descriptor of a SQLite file drops every POSIX lock this process holds
+    on it, under the feet of its open connections (stale reads of a WAL database)."""
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE)
+        os.close(descriptor)
     path.chmod(PRIVATE_FILE)
     return path
 

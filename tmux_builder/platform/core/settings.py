@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tmux_builder.domain import Provider, SiteType
@@ -36,6 +37,33 @@ class Settings(BaseSettings):
         description="Pulumi state backend; default file://<data_dir>/state. Any Pulumi "
         "backend URL works (s3://, azblob://, https://api.pulumi.com).",
     )
+    pulumi_backend_access_key_id: str | None = Field(
+        default=None, description="Access key of an s3:// backend (engine's AWS_ACCESS_KEY_ID); "
+        "unset: the AWS SDK's own chain, or `profile=` in the URL.")
+    pulumi_backend_secret_access_key: SecretStr | None = Field(
+        default=None, description="Its secret (engine's AWS_SECRET_ACCESS_KEY).")
+    pulumi_backend_storage_account: str | None = Field(
+        default=None, description="Storage account of an azblob:// backend "
+        "(engine's AZURE_STORAGE_ACCOUNT).")
+    pulumi_backend_storage_key: SecretStr | None = Field(
+        default=None, description="Its shared key (engine's AZURE_STORAGE_KEY); unset: "
+        "azure-identity's chain.")
+    host_name: str = Field(
+        default_factory=socket.gethostname, min_length=1, max_length=255,
+        description="Name of this host: holder of its stack locks (default the hostname).")
+    stack_lock_lease_seconds: float = Field(
+        default=30, gt=1, description="Lease of a stack lock in the database (renewed every "
+        "third of it); a dead holder's lock lapses after it.")
+    store_url: str | None = Field(
+        default=None, description="Shared store of artifacts and workspace snapshots: "
+        "file://<folder> or s3://<bucket>[/<prefix>]?endpoint=..&region=..; default "
+        "file://<data_dir>/store.")
+    store_access_key_id: str | None = Field(
+        default=None, description="Access key of an s3:// store (unset: boto3's own chain).")
+    store_secret_access_key: SecretStr | None = Field(default=None, description="Its secret.")
+    store_max_snapshot_bytes: int = Field(
+        default=1 << 30, ge=1 << 20, description="Largest workspace snapshot stored or "
+        "restored (unpacked bytes).")
     toolchain_dir: Path = Field(
         default_factory=_default_toolchain_dir,
         description="Cache of the Pulumi CLI built from Go and of Claude Code, keyed by version.",
@@ -204,10 +232,32 @@ class Settings(BaseSettings):
     max_streams_per_user: int = Field(
         default=5, ge=1, description="Open progress streams (SSE) per user; more answer 429."
     )
+    policy_pack: bool = Field(
+        default=True, description="Run the CrossGuard policy pack on every preview and up."
+    )
+    allowed_instance_sizes: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["t3.micro", "t3.small", "t4g.micro", "t4g.small",
+                                 "Standard_B1s", "Standard_B1ms", "Standard_B2s"],
+        description="EC2 instance types and Azure VM sizes the policy pack allows "
+                    "(comma-separated).",
+    )
 
-    @field_validator("trusted_proxies", mode="before")
+    @model_validator(mode="after")
+    def _sizes_allowed(self) -> Settings:
+        """The configured sizes must pass the policy, or every deploy would be refused."""
+        if self.policy_pack:
+            for field_name in ("aws_instance_type", "azure_vm_size"):
+                size = getattr(self, field_name)
+                if size not in self.allowed_instance_sizes:
+                    raise ValueError(
+                        f"{field_name} {size!r} is not in allowed_instance_sizes "
+                        f"({', '.join(self.allowed_instance_sizes)}); add it to "
+                        "TMUX_BUILDER_ALLOWED_INSTANCE_SIZES")
+        return self
+
+    @field_validator("trusted_proxies", "allowed_instance_sizes", mode="before")
     @classmethod
-    def _proxy_list(cls, value: object) -> object:
+    def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         return value
@@ -245,6 +295,25 @@ class Settings(BaseSettings):
     @property
     def backend_url(self) -> str:
         return self.pulumi_backend_url or f"file://{self.state_dir}"
+
+    def backend_environment(self) -> dict[str, str]:
+        """What the state backend needs in the engine's environment (its credentials)."""
+        pairs = {
+            "AWS_ACCESS_KEY_ID": self.pulumi_backend_access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.pulumi_backend_secret_access_key,
+            "AZURE_STORAGE_ACCOUNT": self.pulumi_backend_storage_account,
+            "AZURE_STORAGE_KEY": self.pulumi_backend_storage_key,
+        }
+        return {name: value.get_secret_value() if isinstance(value, SecretStr) else value
+                for name, value in pairs.items() if value}
+
+    @property
+    def store_root(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def resolved_store_url(self) -> str:
+        return self.store_url or f"file://{self.store_root}"
 
     @property
     def sites_dir(self) -> Path:

@@ -16,11 +16,11 @@ from datetime import datetime
 
 from tmux_builder.domain import JobKind, JobStatus
 from tmux_builder.platform.agent.driver import AgentDriver
-from tmux_builder.platform.core.engine import stack_engine
 from tmux_builder.platform.core.logging import execution_context
 from tmux_builder.platform.core.private_files import prepare_data_dir
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.platform.pipeline.context import LeaseLost
 from tmux_builder.platform.pipeline.event_log import log_event, new_debug_id
 from tmux_builder.platform.pipeline.records import fail_execution

@@ -6,6 +6,7 @@ t3.micro never lands in a zone without it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -38,13 +39,15 @@ def _offered_zones(options: AwsOptions, provider: aws.Provider) -> pulumi.Output
 def _subnet_in(vpc_id: pulumi.Input[str], extra: aws.ec2.GetSubnetsFilterArgs,
                options: AwsOptions, provider: aws.Provider, what: str) -> pulumi.Output[str]:
     zones = _offered_zones(options, provider)
-    subnets = aws.ec2.get_subnets_output(filters=[
-        # The output form of the invoke resolves inputs; the SDK types its filter as plain.
-        aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc_id]),  # type: ignore[list-item]
-        aws.ec2.GetSubnetsFilterArgs(name="availability-zone",
-                                     values=zones),  # type: ignore[arg-type]
-        extra,
-    ], opts=invoke_with(provider))
+
+    def filters(found: list[Any]) -> list[aws.ec2.GetSubnetsFilterArgs]:
+        vpc, offered = found
+        return [aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc]),
+                aws.ec2.GetSubnetsFilterArgs(name="availability-zone", values=list(offered)),
+                extra]
+
+    subnets = aws.ec2.get_subnets_output(
+        filters=pulumi.Output.all(vpc_id, zones).apply(filters), opts=invoke_with(provider))
     return subnets.ids.apply(lambda ids: _first(list(ids), what))
 
 

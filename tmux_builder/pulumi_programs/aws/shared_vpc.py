@@ -5,6 +5,7 @@ the instance type. Session stacks read ``vpc_id`` and ``subnet_ids``."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import pulumi
@@ -18,9 +19,9 @@ VPC_CIDR = "10.42.0.0/16"
 SUBNET_CIDRS = ("10.42.0.0/20", "10.42.16.0/20")
 
 
-def _zone_at(index: int) -> Callable[[list[str]], str]:
-    """The zone for subnet ``index`` among the offered zones (round robin)."""
-    return lambda found: found[index % len(found)]
+def _zone(index: int, zones: list[str]) -> str:
+    """Subnets take turns over the zones that offer the instance type."""
+    return zones[index % len(zones)]
 
 
 def shared_vpc_program(options: AwsOptions, tags: StandardTags) -> Callable[[], None]:
@@ -43,7 +44,7 @@ def shared_vpc_program(options: AwsOptions, tags: StandardTags) -> Callable[[], 
         for index, cidr in enumerate(SUBNET_CIDRS):
             subnet = aws.ec2.Subnet(
                 f"public-{index}", vpc_id=vpc.id, cidr_block=cidr,
-                availability_zone=zones.apply(_zone_at(index)),
+                availability_zone=zones.apply(functools.partial(_zone, index)),
                 map_public_ip_on_launch=True, opts=opts)
             aws.ec2.RouteTableAssociation(f"public-{index}", subnet_id=subnet.id,
                                           route_table_id=routes.id, opts=opts)

@@ -167,7 +167,7 @@ def azure_dynamic_program(target: SiteTarget, options: AzureOptions) -> Callable
             opts=pulumi.ResourceOptions.merge(base.opts(), pulumi.ResourceOptions(
                 replace_on_changes=["osProfile.customData"], delete_before_replace=True)),
         )
-        pulumi.export("url", public_ip.ip_address.apply(lambda ip: f"http://{ip}"))
+        pulumi.export("url", public_ip.ip_address.apply(lambda ip: f"http://{ip or ''}"))
         pulumi.export("vm_name", vm.name)
         pulumi.export("admin_username", user)
         pulumi.export("digest", artifact.digest)

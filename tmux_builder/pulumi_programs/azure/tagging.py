@@ -7,39 +7,15 @@ inputs), not from a hand-kept list, so new resource types are covered automatica
 
 from __future__ import annotations
 
-import functools
-import importlib
-import inspect
-from collections.abc import Mapping
-from typing import Any
-
 import pulumi
-from pulumi.runtime.rpc import get_resource_module
 
+from tmux_builder.pulumi_programs.schema import accepts_tags, resource_class
 from tmux_builder.pulumi_programs.tags import StandardTags
 
+__all__ = ["accepts_tags", "register_standard_tags", "resource_class",
+           "standard_tags_transform"]
+
 AZURE_PACKAGE = "azure-native"
-
-
-@functools.cache
-def resource_class(type_token: str) -> type | None:
-    """The SDK class registered for ``pkg:module:Type`` (None when unknown)."""
-    parts = type_token.split(":")
-    if len(parts) != 3:
-        return None
-    module = get_resource_module(parts[0], parts[1], "")
-    info: Mapping[str, Any] | None = getattr(module, "mod_info", None)
-    if info is None or type_token not in info.get("classes", {}):
-        return None
-    found = getattr(importlib.import_module(info["fqn"]), info["classes"][type_token], None)
-    return found if isinstance(found, type) else None
-
-
-@functools.cache
-def accepts_tags(type_token: str) -> bool:
-    cls = resource_class(type_token)
-    init = getattr(cls, "_internal_init", None)
-    return init is not None and "tags" in inspect.signature(init).parameters
 
 
 def standard_tags_transform(tags: StandardTags) -> pulumi.ResourceTransform:

@@ -47,6 +47,10 @@ def _start(props: dict[str, Any], port: int | None = None) -> dict[str, Any]:
     }
 
 
+def _port(props: dict[str, Any]) -> int | None:
+    return int(props["port"]) if props.get("port") else None
+
+
 class AppProcessProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         outs = _start(props)
@@ -57,9 +61,10 @@ class AppProcessProvider(ResourceProvider):
         return DiffResult(changes=bool(changed), replaces=[])
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Restart on the same port: the old tree is stopped and its port free first."""
+        old_port = _port(olds)
         if olds.get("pid"):
-            stop_app(int(olds["pid"]), float(olds["started_at"]))
-        old_port = int(olds["port"]) if olds.get("port") else None
+            stop_app(int(olds["pid"]), float(olds["started_at"]), old_port)
         return UpdateResult(outs=_start(news, port=old_port))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -69,7 +74,7 @@ class AppProcessProvider(ResourceProvider):
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         if props.get("pid"):
-            stop_app(int(props["pid"]), float(props["started_at"]))
+            stop_app(int(props["pid"]), float(props["started_at"]), _port(props))
         log_file = Path(props["log_file"])
         log_file.unlink(missing_ok=True)
         prune_empty_dirs(log_file.parent, levels=2)
@@ -90,7 +95,7 @@ class AppProcess(Resource):
         deps_dir: str,
         log_file: str,
         digest: pulumi.Input[str],
-        deps_digest: pulumi.Input[str],
+        deps_digest: str,
         start_timeout: float,
         tags: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,

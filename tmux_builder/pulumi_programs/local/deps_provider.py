@@ -9,6 +9,7 @@ dynamic provider whose trigger is the same thing: the hash of the dependency fil
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -30,10 +31,21 @@ from tmux_builder.pulumi_programs.local.files import prune_empty_dirs
 
 _UPDATE_KEYS = ("deps_digest", "runtime", "app_dir", "tags")
 _OUTPUT_TAIL = 2000
+# Package scripts run during the install (and are not sandboxed yet): they get the engine's
+# environment without anything that can hold a credential (the state backend's keys, cloud
+# logins, the passphrase, the platform's own settings). npm and pip keep their own settings.
+_CREDENTIAL_PREFIXES = ("AWS_", "AZURE_", "ARM_", "GOOGLE_", "PULUMI_", "TMUX_BUILDER_",
+                        "ANTHROPIC_")
+
+
+def install_environment() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items()
+            if not key.upper().startswith(_CREDENTIAL_PREFIXES)}
 
 
 def _run(command: list[str], cwd: Path) -> None:
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False,
+                            env=install_environment())
     if result.returncode != 0:
         tail = (result.stdout + result.stderr)[-_OUTPUT_TAIL:]
         raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}): {tail}")

@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 
 _LOCALHOST = "127.0.0.1"
-_CREATE_TIME_TOLERANCE = 0.05
+_CREATE_TIME_TOLERANCE = 1.0
 _LOG_TAIL = 2000
 # The app gets only these from the platform's environment: never a platform secret.
 _PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "npm_config_cache")
@@ -98,7 +98,8 @@ def start_app(
         if port_answers(port):
             return RunningApp(pid=process.pid, port=port, started_at=started_at)
         time.sleep(0.1)
-    stop_app(process.pid, started_at)
+    stop_app(process.pid, started_at, port)
+    process.wait()
     raise RuntimeError(
         f"app did not answer on port {port} within {timeout:.0f}s: {_tail(log_file)}"
     )
@@ -107,34 +108,98 @@ def start_app(
 def app_is_alive(pid: int, started_at: float) -> bool:
     """True when ``pid`` is still the process we started (not a reused pid, not a zombie)."""
     try:
-        process = psutil.Process(pid)
-        same = abs(process.create_time() - started_at) < _CREATE_TIME_TOLERANCE
-        return same and process.status() != psutil.STATUS_ZOMBIE
+        return _is_ours(psutil.Process(pid), started_at)
     except psutil.Error:
         return False
 
 
-def stop_app(pid: int, started_at: float, grace: float = 5.0) -> None:
-    """Stop the app's whole process group: SIGTERM, then SIGKILL after ``grace`` seconds.
+def _is_ours(process: psutil.Process, started_at: float) -> bool:
+    """The creation time identifies the process: a reused pid starts later. The tolerance
+    absorbs psutil's boot-time jitter (``/proc/stat`` btime can move by a second)."""
+    same = abs(process.create_time() - started_at) < _CREATE_TIME_TOLERANCE
+    return bool(same and process.status() != psutil.STATUS_ZOMBIE)
 
-    It returns only when no member of the group is left running: ``npm start`` can exit
-    before its node child, which would otherwise still hold the port a restart reuses."""
-    if not app_is_alive(pid, started_at):
+
+def stop_app(pid: int, started_at: float, port: int | None = None, grace: float = 5.0) -> None:
+    """Stop the app's whole process tree and return only when it is gone and ``port`` free.
+
+    The tree is listed before any signal: every descendant of the started process (the
+    sandbox, ``npm start``, its ``sh``, ``node``), so a child whose parent dies first is not
+    missed, plus every member of the process group, which also finds a member whose leader
+    is already gone. SIGTERM to all, SIGKILL after ``grace`` seconds to what is left, then
+    each is reaped (when it is this process's child) or waited for until it has exited."""
+    tree = app_tree(pid, started_at)
+    if tree:
+        _signal_all(tree, signal.SIGTERM)
+        alive = _wait_gone(tree, grace)
+        if alive:
+            _signal_all(alive, signal.SIGKILL)
+            _wait_gone(alive, grace)
+    if port is not None:
+        wait_port_free(port, grace)
+
+
+def app_tree(pid: int, started_at: float) -> list[psutil.Process]:
+    """The started process and its descendants, plus the rest of its process group. The group
+    is searched only when ``pid`` is ours or gone: a reused pid's group is someone else's."""
+    found: dict[int, psutil.Process] = {}
+    try:
+        leader = psutil.Process(pid)
+        ours = _is_ours(leader, started_at)
+        if ours:
+            found[pid] = leader
+            found.update((child.pid, child) for child in leader.children(recursive=True))
+    except psutil.NoSuchProcess:
+        ours = True
+    except psutil.Error:
+        ours = False
+    if ours:
+        found.update((member.pid, member) for member in _group_members(pid))
+    return list(found.values())
+
+
+def _signal_all(processes: list[psutil.Process], sig: signal.Signals) -> None:
+    for process in processes:
+        try:
+            process.send_signal(sig)
+        except psutil.Error:
+            continue
+
+
+def _running(process: psutil.Process) -> bool:
+    """Not yet exited: a zombie has exited (it holds no port and runs no code)."""
+    _reap(process)
+    try:
+        return bool(process.is_running() and process.status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
+
+
+def _reap(process: psutil.Process) -> None:
+    """Collect the exit status of our own child so it does not stay a zombie."""
+    try:
+        os.waitpid(process.pid, os.WNOHANG)
+    except ChildProcessError:
         return
-    _signal_group(pid, signal.SIGTERM)
-    if _wait_group_gone(pid, grace):
-        return
-    _signal_group(pid, signal.SIGKILL)
-    _wait_group_gone(pid, grace)
 
 
-def _wait_group_gone(pgid: int, timeout: float) -> bool:
+def _wait_gone(processes: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait until every process has exited; return those still running after ``timeout``."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _group_members(pgid):
-            return True
-        time.sleep(0.1)
-    return not _group_members(pgid)
+    alive = [p for p in processes if _running(p)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = [p for p in alive if _running(p)]
+    return alive
+
+
+def wait_port_free(port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not port_is_free(port):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _group_members(pgid: int) -> list[psutil.Process]:
@@ -148,15 +213,6 @@ def _group_members(pgid: int) -> list[psutil.Process]:
         except (ProcessLookupError, psutil.Error):
             continue
     return members
-
-
-def _signal_group(pid: int, sig: signal.Signals) -> None:
-    try:
-        os.killpg(pid, sig)
-    except ProcessLookupError:
-        return
-    except PermissionError:
-        os.kill(pid, sig)
 
 
 def _tail(log_file: Path) -> str:

@@ -39,7 +39,7 @@ def _export(engine: StackEngine, stack_name: str) -> dict[str, Any] | None:
         if found is not None:
             return found
     try:
-        return engine.export(stack_name)
+        return engine.export(stack_name).document()
     except NotFoundError:
         return None
 
