@@ -8,7 +8,7 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 AGENT ?= offline
 
-.PHONY: setup demo test test-postgres lint doctor bench clean
+.PHONY: setup demo test test-fast test-postgres lint typecheck doctor bench clean
 
 setup: $(STAMP)
 	@bash scripts/setup-system.sh
@@ -30,14 +30,22 @@ endif
 test: setup
 	@$(VPY) -m pytest
 
-# The same suite on a private PostgreSQL server (Debian's, on 127.0.0.1), stopped afterwards.
+# The unit tier: no Pulumi engine, tmux, Chromium or servers (under a minute).
+test-fast: $(STAMP)
+	@$(VPY) -m pytest -m "not slow"
+
+# The tests that depend on the database (marker db) on a private PostgreSQL server (Debian's,
+# on 127.0.0.1), stopped afterwards. TMUX_BUILDER_TEST_PG_PORT / _DIR choose its port and folder.
 test-postgres: setup
 	@url=$$(bash scripts/postgres-test-server.sh start) && \
-	  TMUX_BUILDER_TEST_POSTGRES_URL="$$url" $(VPY) -m pytest; status=$$?; \
+	  TMUX_BUILDER_TEST_POSTGRES_URL="$$url" $(VPY) -m pytest -m db; status=$$?; \
 	  bash scripts/postgres-test-server.sh stop; exit $$status
 
 lint: setup
 	@$(VENV)/bin/ruff check tmux_builder tests bench
+
+typecheck: $(STAMP)
+	@$(VENV)/bin/mypy
 
 doctor: setup
 	@$(VENV)/bin/tmux-builder doctor

@@ -23,16 +23,17 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.model_server import RunningModel
-from tmux_builder.platform.agent_driver import AgentDriver, PhaseResult
+from tmux_builder.platform.agent.driver import AgentDriver, PhaseResult
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import ChatMessage, Database, StepRecord
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.platform.demo import DEMO_REQUEST
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.pipeline import Pipeline
-from tmux_builder.platform.sessions import create_session, send_chat
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import stop_site_server_background
-from tmux_builder.platform.status import execution_status
-from tmux_builder.platform.worker import Worker, new_worker_id
+from tmux_builder.platform.pipeline.runner import Pipeline
+from tmux_builder.platform.sessions.creation import create_session
+from tmux_builder.platform.sessions.requests import send_chat
+from tmux_builder.platform.sessions.status import execution_status
+from tmux_builder.platform.sites.server import stop_site_server_background
+from tmux_builder.platform.workers.worker import Worker, new_worker_id
 
 AGENT_STEPS = ("create_plan", "generate_code")
 
@@ -65,7 +66,7 @@ def run_profile(profile: str, base: Path, model_url: str) -> dict[str, Any]:
     worker.run_once()
     whole = time.perf_counter() - started
     status = execution_status(db, created.execution_id)
-    if status["status"] != "completed":
+    if status.status != "completed":
         raise SystemExit(f"{profile}: the run failed: {status['error']}")
     send_chat(db, created.execution_id, "Make the theme green.")  # both profiles know it
     worker.run_once()
@@ -76,7 +77,7 @@ def run_profile(profile: str, base: Path, model_url: str) -> dict[str, Any]:
             ChatMessage.execution_id == created.execution_id,
             ChatMessage.role == "agent")).one()
         ended["refine"] = reply.created_at.timestamp()
-    steps = {s["name"]: s["duration_seconds"] for s in status["steps"]}
+    steps = {s.name: s.duration_seconds for s in status.steps}
     phases = [(phase, seconds, ended[phase] - written) for phase, written, seconds in driver.marks]
     stack_engine(settings).destroy(created.stack_name)
     stop_site_server_background(settings)

@@ -25,9 +25,9 @@ from tests.support.object_stores import (
     backend_settings,
     moto_s3_server,
 )
-from tmux_builder.platform.deployments import deploy_site
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.db.stack_engine import stack_engine
+from tmux_builder.platform.sites.deployments import deploy_site
 
 STEPS = ("first up", "no-change up", "refresh", "stack ls", "destroy")
 

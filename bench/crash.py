@@ -30,11 +30,11 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.api.live_server import wait_until_healthy
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, SessionRow
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import stop_site_server_background
-from tmux_builder.platform.status import execution_status
+from tmux_builder.platform.db.stack_engine import stack_engine
+from tmux_builder.platform.sessions.status import execution_status
+from tmux_builder.platform.sites.server import stop_site_server_background
 from tmux_builder.stacks.recovery import backend_lock_files
 
 FINAL = ("completed", "failed", "cancelled")
@@ -119,7 +119,7 @@ def main() -> None:
         fleet.start(victim)
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
-        states = [execution_status(db, e)["status"] for e in executions]
+        states = [execution_status(db, e).status for e in executions]
         if all(s in FINAL for s in states):
             break
         time.sleep(2)
@@ -128,8 +128,8 @@ def main() -> None:
 
     engine = stack_engine(settings)
     statuses = [execution_status(db, e) for e in executions]
-    outcomes = Counter(s["status"] for s in statuses)
-    failed_without_reason = sum(1 for s in statuses if s["status"] == "failed" and not s["error"])
+    outcomes = Counter(s.status for s in statuses)
+    failed_without_reason = sum(1 for s in statuses if s.status == "failed" and not s.error)
     stacks = engine.list_stacks()
     locked = sum(1 for r in stacks if backend_lock_files(engine.config, r.name))
     in_progress = sum(1 for r in stacks if r.update_in_progress)

@@ -30,16 +30,13 @@ from tests.platform.ops.states import (
     stack_resource,
     write_stack_state,
 )
+from tmux_builder.domain import new_session_id, user_id_for
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.ids import new_session_id, user_id_for
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.platform.ops.costs.report import cost_report
-from tmux_builder.platform.ops.stack_index import (
-    IndexEntry,
-    list_stack_index,
-    record_stack,
-)
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.ops.stack_entries import IndexEntry
+from tmux_builder.platform.ops.stack_index import list_stack_index, record_stack
 from tmux_builder.stacks import StackEngine, stack_name_for, user_stack_prefix
 from tmux_builder.stacks.workspace import engine_env
 
@@ -108,7 +105,7 @@ def main() -> None:
         plain, plain_names = timed(lambda: plain_stack_ls(engine, prefix), args.runs)
         index, index_rows = timed(lambda: list_stack_index(db, user), args.runs)
         cli, cli_names = timed(lambda: cli_stacks_ls(settings, user), args.runs)
-        assert sorted(plain_names) == sorted(r["name"] for r in index_rows) == sorted(cli_names)
+        assert sorted(plain_names) == sorted(r.name for r in index_rows) == sorted(cli_names)
         cost, report = timed(lambda: cost_report(db, settings, engine, ["UserGUID"],
                                                  actual=False), 1)
         assert sum(row["resources"] for row in report.rows) == args.stacks

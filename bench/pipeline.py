@@ -14,17 +14,17 @@ from pathlib import Path
 
 import libtmux
 
+from tmux_builder.domain import new_session_id
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.platform.demo import DEMO_REQUEST
-from tmux_builder.platform.deployments import SessionFacts, deploy_site
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.ids import new_session_id
-from tmux_builder.platform.sessions import create_session
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import stop_site_server_background
-from tmux_builder.platform.status import execution_status
+from tmux_builder.platform.sessions.creation import create_session
+from tmux_builder.platform.sessions.status import execution_status
+from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site
+from tmux_builder.platform.sites.server import stop_site_server_background
 from tmux_builder.platform.verification import run_e2e_tests, take_screenshot
-from tmux_builder.platform.worker import Worker
+from tmux_builder.platform.workers.worker import Worker
 
 
 def main() -> None:
@@ -43,9 +43,9 @@ def main() -> None:
         whole = time.perf_counter() - started
         status = execution_status(db, created.execution_id)
         print(f"pipeline ({site_type}): {status['status']} in {whole:.2f}s")
-        for step in status["steps"]:
+        for step in status.steps:
             print(f"  {step['number']}. {step['name']:<20} {step['duration_seconds']:6.2f}s")
-        if status["status"] != "completed":
+        if status.status != "completed":
             raise SystemExit(f"run failed: {status['error']}")
 
         workspace = Path(tmp) / "data" / "users" / created.user_id / "sessions" / created.session_id
@@ -55,7 +55,7 @@ def main() -> None:
         t = time.perf_counter()
         result = deploy_site(settings, engine, facts, workspace / "source")
         up_alone = time.perf_counter() - t
-        url = status["deployed_url"]
+        url = status.deployed_url
         t = time.perf_counter()
         take_screenshot(url, Path(tmp) / "shot")
         shot_alone = time.perf_counter() - t

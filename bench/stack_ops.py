@@ -22,10 +22,10 @@ from pathlib import Path
 
 from pulumi import automation as auto
 
-from tmux_builder.platform.deployments import STACK_TAG_KEYS, SessionFacts, site_target
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.ids import new_session_id, user_id_for
-from tmux_builder.platform.settings import Settings
+from tmux_builder.domain import new_session_id, user_id_for
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.db.stack_engine import stack_engine
+from tmux_builder.platform.sites.deployments import STACK_TAG_KEYS, SessionFacts, site_target
 from tmux_builder.pulumi_programs import build_program
 from tmux_builder.stacks.workspace import workspace_options
 

@@ -1,5 +1,6 @@
 """Fixtures that build real objects in temporary folders: settings, a real stack engine on a
-file backend, a real site server, and sample sites."""
+file backend, a real site server, and sample sites. The session fails when it leaves a
+process, a tmux server or a listening port behind (``tests/support/leftovers.py``)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ import psutil
 import pytest
 from tenacity import retry, stop_after_attempt, wait_fixed
 
-from tmux_builder.platform.deployments import SessionFacts
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.ids import new_session_id, user_id_for
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import site_server_thread
+from tests.support import leftovers
+from tmux_builder.domain import new_session_id, user_id_for
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.db.stack_engine import stack_engine
+from tmux_builder.platform.sites.deployments import SessionFacts
+from tmux_builder.platform.sites.server import site_server_thread
 from tmux_builder.stacks import StackEngine
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -120,3 +122,33 @@ def _processes_inside(folder: Path) -> list[psutil.Process]:
         if cwd.startswith(str(folder)) and process.info.get("status") != psutil.STATUS_ZOMBIE:
             found.append(process)
     return found
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Mark this session: every process it starts inherits the mark."""
+    os.environ[leftovers.MARK] = uuid.uuid4().hex
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when anything this session started is still running (after a grace
+    period for what is just exiting); what is found is reported and stopped."""
+    mark = os.environ.get(leftovers.MARK)
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if not mark or factory is None or hasattr(session.config, "workerinput"):
+        return
+    basetemp = factory.getbasetemp()
+    found = leftovers.find_leftovers(mark, basetemp)
+    if found:
+        _, found = psutil.wait_procs(found, timeout=5)
+    if not found:
+        return
+    described = leftovers.describe(found)
+    leftovers.stop(found)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = [f"the test session left {len(described)} process(es) running (now stopped):",
+             *(f"  {item}" for item in described)]
+    if reporter is not None:
+        reporter.write_sep("=", "leftovers", red=True)
+        for line in lines:
+            reporter.write_line(line)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -7,12 +7,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.support.waiting import wait_until
 from tmux_builder.agent_library import render_prompt
 
 INSTRUCTION = "Read and execute the prompt in prompts/current.txt"
@@ -96,15 +96,16 @@ class AgentProcess:
         before = len(self._status_lines())
         (self.workspace / "prompts" / "current.txt").write_text(prompt)
         self.send(INSTRUCTION)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def new_line() -> str | None:
             lines = self._status_lines()
             if len(lines) > before:
                 return lines[before]
             if self.process.poll() is not None:
                 raise AssertionError(f"agent exited with {self.process.returncode}")
-            time.sleep(0.05)
-        raise AssertionError("agent wrote no status line in time")
+            return None
+
+        return wait_until(new_line, timeout=timeout, what="the agent's status line")
 
     def close(self, timeout: float = 10) -> tuple[int, str]:
         """Send EOF; return the exit code and everything the agent printed."""
@@ -113,17 +114,16 @@ class AgentProcess:
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def answers() -> bool:
         if process.poll() is not None:
             raise AssertionError(f"server exited with {process.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=1) as answer:
-                if answer.status == 200:
-                    return
+                return bool(answer.status == 200)
         except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer in time")
+            return False
+
+    wait_until(answers, timeout=timeout, interval=0.1, what=f"{url} to answer")
 
 
 @contextmanager

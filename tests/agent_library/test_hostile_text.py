@@ -28,7 +28,10 @@ from tests.agent_library.support import (
 from tmux_builder.agent_library.offline_agent.parsing import parse_requirements
 from tmux_builder.agent_library.offline_agent.spec import NavLink, SiteSpec, make_fields
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no chromium")
+pytestmark = [
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no chromium"),
+    pytest.mark.slow,
+]
 
 ISSUE_TITLE = 'x""" if undefined_name else """y'
 HOSTILE = [

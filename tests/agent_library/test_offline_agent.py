@@ -19,7 +19,10 @@ from tests.agent_library.support import (
 )
 from tmux_builder.agent_library import render_prompt
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no chromium")
+pytestmark = [
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no chromium"),
+    pytest.mark.slow,
+]
 
 BAKERY = (
     "Build a bakery website called Sunrise Bakery with a menu listing croissants, sourdough "

@@ -22,14 +22,17 @@ from tests.agent_library.corpus import (
     score_url,
 )
 from tests.agent_library.support import run_e2e, serve_site
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.sessions import SessionRequest, create_session
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import stop_site_server_background
-from tmux_builder.platform.status import execution_status
-from tmux_builder.platform.worker import Worker
+from tmux_builder.platform.sessions.creation import SessionRequest, create_session
+from tmux_builder.platform.sessions.status import execution_status
+from tmux_builder.platform.sites.server import stop_site_server_background
+from tmux_builder.platform.workers.worker import Worker
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no chromium")
+pytestmark = [
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no chromium"),
+    pytest.mark.slow,
+]
 REQUIRED_SHARE = 0.90
 # One missing item per site: the generated E2E test that must notice it.
 SABOTAGE = {
@@ -112,11 +115,11 @@ def test_corpus_requests_through_the_whole_pipeline(pipeline_settings: Settings,
         while worker.run_once():
             pass
         status = execution_status(db, created.execution_id)
-        assert status["status"] == "completed", status["error"]
-        e2e = {s["name"]: s["details"] for s in status["steps"]}["e2e_tests"]
+        assert status.status == "completed", status.error
+        e2e = {s.name: s.details for s in status.steps}["e2e_tests"]
         assert e2e["passed"] and e2e["total"] >= 8, e2e
         with chromium() as browser:
-            score = score_url(browser, status["deployed_url"], entry)
+            score = score_url(browser, status.deployed_url, entry)
         assert not score.misses, score.misses
     finally:
         worker.pipeline.engine.destroy(created.stack_name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
@@ -23,7 +22,9 @@ from sqlalchemy import func, select
 
 from tests.api.live_server import serving
 from tests.conftest import free_port
+from tests.support.waiting import wait_until
 from tmux_builder.api.app import create_app
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import (
     ChatMessage,
     Execution,
@@ -33,8 +34,7 @@ from tmux_builder.platform.db import (
     Token,
     User,
 )
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import stop_site_server_background
+from tmux_builder.platform.sites.server import stop_site_server_background
 from tmux_builder.platform.verification.browser import CHROMIUM_ARGS, CHROMIUM_PATH
 
 ADMIN_TOKEN = "admin-test-token-123456"
@@ -125,10 +125,8 @@ class Mailbox:
 
     def wait_for_code(self, address: str, timeout: float = 15) -> str:
         """The newest code mailed to ``address``; a live server mails after it answers."""
-        deadline = time.monotonic() + timeout
-        while not (codes := self.codes_for(address)):
-            assert time.monotonic() < deadline, f"no mail reached {address}"
-            time.sleep(0.05)
+        codes = wait_until(lambda: self.codes_for(address), timeout=timeout,
+                           what=f"a mail to {address}")
         return codes[-1]
 
 

@@ -13,7 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from tmux_builder.api.app import server_config
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
 
 
 def wait_until_healthy(base: str, attempts: int = 300, pause: float = 0.1) -> None:

@@ -1,6 +1,6 @@
 """Admin routes against the real app: only the admin token opens them; the cost report over
 cloud stacks (AWS and Azure programs run under mocks, stored as file-backend states), its
-chart, the stored history, orphans, and reaping in dry-run."""
+chart, the stored history, orphans, and reaping (a dry run, and reap jobs queued)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from sqlalchemy import select
 
 from tests.api.conftest import ADMIN_TOKEN, auth, new_user
 from tests.platform.ops.cloud_exports import CloudStack, write_cloud_stack
-from tmux_builder.platform.db import Database, SessionRow
-from tmux_builder.platform.settings import Settings
+from tmux_builder.domain import JobKind
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.db import Database, Job, SessionRow
+
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 ALICE = "3f2a9c1e-7b44-5d2e-9a51-0c6e2d8b1f07"
 STACKS = [
@@ -94,9 +98,39 @@ def test_reap_dry_run_lists_the_expired_session_and_touches_nothing(
             datetime.now(UTC) - timedelta(minutes=1))
     response = client.post("/api/admin/reap", params={"dry_run": True},
                            headers=auth(ADMIN_TOKEN))
-    assert response.status_code == 200
-    assert [(r["session_id"], r["dry_run"], r["torn_down"]) for r in response.json()] == [
-        (expired["session_id"], True, False)]
+    assert response.status_code == 202
+    assert response.json() == {"dry_run": True, "sessions": [{
+        "session_id": expired["session_id"], "stack_name": expired["execution_id"],
+        "job_id": None, "status_url": None}]}
     with db.transaction() as tx:
         assert tx.get_one(SessionRow, expired["session_id"]).status == "active"
+        assert tx.get_one(SessionRow, fresh["session_id"]).status == "active"
+        assert not tx.scalars(select(Job).where(Job.kind == JobKind.reap)).all()
+
+
+def test_reap_queues_one_job_per_expired_session_and_reports_it(
+        client: TestClient, api_settings: Settings) -> None:
+    fresh = new_user(client, "fred@example.com")
+    expired = new_user(client, "gail@example.com")
+    db = Database(api_settings.db_url)
+    with db.transaction() as tx:
+        tx.get_one(SessionRow, expired["session_id"]).expires_at = (
+            datetime.now(UTC) - timedelta(minutes=1))
+    admin = auth(ADMIN_TOKEN)
+    first = client.post("/api/admin/reap", headers=admin)
+    again = client.post("/api/admin/reap", headers=admin)
+    assert first.status_code == again.status_code == 202, first.text
+    (queued,) = first.json()["sessions"]
+    assert queued["session_id"] == expired["session_id"] and queued["job_id"]
+    assert again.json()["sessions"][0]["job_id"] == queued["job_id"], "never queued twice"
+    status = client.get(queued["status_url"], headers=admin)
+    assert status.status_code == 200
+    assert status.json() | {"details": None} == {
+        "session_id": expired["session_id"], "session_status": "active",
+        "job_id": queued["job_id"], "job_status": "queued", "torn_down": False,
+        "error": None, "details": None}
+    with db.transaction() as tx:
+        jobs = tx.scalars(select(Job).where(Job.kind == JobKind.reap)).all()
+        assert [(j.execution_id, j.status) for j in jobs] == [(expired["execution_id"],
+                                                               "queued")]
         assert tx.get_one(SessionRow, fresh["session_id"]).status == "active"

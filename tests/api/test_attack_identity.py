@@ -19,9 +19,11 @@ from sqlalchemy import select, update
 
 from tests.api.conftest import ADMIN_TOKEN, Mailbox, auth, new_user, row_counts
 from tmux_builder.api.app import create_app
+from tmux_builder.platform.accounts.recovery import MAX_FAILED_ATTEMPTS
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import RecoveryCode
-from tmux_builder.platform.recovery import MAX_FAILED_ATTEMPTS
-from tmux_builder.platform.settings import Settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 OWNER = {"email": "victim@example.com", "phone": "+1 555 0100"}
 VARIANTS = [

@@ -26,9 +26,11 @@ from tests.api.conftest import ADMIN_TOKEN, auth, new_user, row_counts
 from tests.api.live_server import serving
 from tests.conftest import free_port
 from tmux_builder.api.app import create_app
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import stop_site_server_background
-from tmux_builder.platform.worker import Worker
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.server import stop_site_server_background
+from tmux_builder.platform.workers.worker import Worker
+
+pytestmark = pytest.mark.slow
 
 SMALL_BODY = 4096
 GOOD = {"email": "ann@example.com", "phone": "+1 555 0100", "host_provider": "local",
@@ -296,7 +298,11 @@ def test_no_answer_carries_a_server_path(pipeline_client: TestClient, api_settin
     answers.append(client.get(f"/api/status/{execution[:-4]}ffff", headers=headers))
     sites = f"http://{api_settings.sites_host}:{api_settings.sites_port}"
     answers.append(httpx.get(f"{sites}/_site_server/health"))
-    answers.append(client.delete(f"/api/sessions/{owner['session_id']}", headers=headers))
+    deleted = client.delete(f"/api/sessions/{owner['session_id']}", headers=headers)
+    assert deleted.status_code == 202, deleted.text
+    while worker.run_once():
+        pass
+    answers.append(client.get(deleted.json()["status_url"], headers=headers))
     assert answers[-1].json()["torn_down"], answers[-1].text
     roots = _server_roots(api_settings, tmp_path)
     for response in answers:

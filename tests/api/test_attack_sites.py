@@ -22,13 +22,16 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from tests.conftest import free_port
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import SITE_SANDBOX
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.server import SITE_SANDBOX
 from tmux_builder.platform.verification.browser import CHROMIUM_ARGS, CHROMIUM_PATH
 from tmux_builder.pulumi_programs.local.files import publish_tree
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM_PATH).exists(),
-                                reason=f"no Chromium at {CHROMIUM_PATH}")
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM_PATH).exists(),
+                       reason=f"no Chromium at {CHROMIUM_PATH}"),
+    pytest.mark.slow,
+]
 
 STACK_A = "3f2a9c1e-7b44-5d2e-9a51-0c6e2d8b1f07_sess_20261130_100000_aaaa"
 STACK_B = "9b1d7e22-4c3a-5f10-8e2b-7a6c5d4e3f21_sess_20261130_100000_bbbb"

@@ -14,8 +14,10 @@ from sqlalchemy import select, update
 
 from tests.api.conftest import auth, new_user, row_counts
 from tmux_builder.api.app import create_app
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import SessionRow, Token
-from tmux_builder.platform.settings import Settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 
 def _reads(owner: dict[str, Any]) -> list[tuple[str, str]]:

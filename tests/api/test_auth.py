@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import ADMIN_TOKEN, auth, new_user
+
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 
 def _per_user_routes(owner: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]:

@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import auth, new_user, row_counts
 
+pytestmark = pytest.mark.db
+
 GOOD = {"email": "ann@example.com", "phone": "+1 555 0100", "host_provider": "local",
         "site_type": "static", "requirements": "A portfolio site for a photographer."}
 REGISTER = {"email": "ann@example.com", "phone": "+1 555 0100",

@@ -6,21 +6,26 @@ stacks. Each page is saved as a PNG under ``tests/api/output/``."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.api.conftest import ADMIN_TOKEN, OUTPUT, auth
+from tests.support.waiting import wait_until
+from tmux_builder.domain import FINAL_EXECUTION_STATUSES
 from tmux_builder.platform.verification.browser import CHROMIUM_PATH
 
 PIPELINE_TIMEOUT_MS = 180_000
 REQUEST = 'A one-page site for a tea shop called "Leaf Lane" with opening hours and a contact form.'
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM_PATH).exists(),
-                                reason=f"no Chromium at {CHROMIUM_PATH}")
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM_PATH).exists(),
+                       reason=f"no Chromium at {CHROMIUM_PATH}"),
+    pytest.mark.slow,
+]
 
 
 def _image_loaded(page: Page, selector: str) -> None:
@@ -119,14 +124,13 @@ def test_admin_page_in_the_browser(server: str, page: Page) -> None:
     created = httpx.post(f"{server}/api/create-user", json={
         "email": "admin-view@example.com", "phone": "+1 555 0177", "host_provider": "local",
         "site_type": "static", "requirements": REQUEST}).json()
-    deadline = time.monotonic() + PIPELINE_TIMEOUT_MS / 1000
-    while True:
+    def ended() -> dict[str, Any] | None:
         status = httpx.get(f"{server}/api/status/{created['execution_id']}",
                            headers=auth(created["token"])).json()
-        if status["status"] in ("completed", "failed", "cancelled"):
-            break
-        assert time.monotonic() < deadline, "the pipeline did not finish"
-        time.sleep(0.5)
+        return dict(status) if status["status"] in FINAL_EXECUTION_STATUSES else None
+
+    status = wait_until(ended, timeout=PIPELINE_TIMEOUT_MS / 1000, interval=0.5,
+                        what="the pipeline")
     assert status["status"] == "completed", status["error"]
 
     page.goto(f"{server}/admin")

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import libtmux
+import pytest
 
 from tests.api.conftest import auth
+from tests.support.waiting import wait_until
 from tmux_builder.api.app import create_app
-from tmux_builder.platform.agent_driver import tmux_session_name
-from tmux_builder.platform.settings import Settings
+from tmux_builder.domain import FINAL_EXECUTION_STATUSES as FINAL
+from tmux_builder.platform.agent.driver import tmux_session_name
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.stacks.workspace import engine_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 
 def _events(base: str, execution_id: str, token: str) -> list[tuple[str, Any]]:
@@ -36,13 +40,11 @@ def _events(base: str, execution_id: str, token: str) -> list[tuple[str, Any]]:
 
 
 def _wait_done(base: str, execution_id: str, token: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
+    def ended() -> dict[str, Any] | None:
         status = httpx.get(f"{base}/api/status/{execution_id}", headers=auth(token)).json()
-        if status["status"] in ("completed", "failed", "cancelled"):
-            return dict(status)
-        time.sleep(0.5)
-    raise AssertionError("the execution did not finish")
+        return dict(status) if status["status"] in FINAL else None
+
+    return wait_until(ended, timeout=300, interval=0.5, what=f"execution {execution_id}")
 
 
 def test_create_follow_chat_redeploy_teardown(server: str, api_settings: Settings) -> None:
@@ -70,13 +72,12 @@ def test_create_follow_chat_redeploy_teardown(server: str, api_settings: Setting
 
     assert httpx.post(f"{server}/api/chat/{execution_id}", headers=auth(token),
                       json={"message": 'change the title to "Bloom Box"'}).status_code == 202
-    deadline = time.monotonic() + 120
-    while True:
-        history = httpx.get(f"{server}/api/chat/{execution_id}/history", headers=auth(token)).json()
-        if any(m["role"] == "agent" for m in history["messages"]):
-            break
-        assert time.monotonic() < deadline
-        time.sleep(0.5)
+    def answered() -> dict[str, Any] | None:
+        history = httpx.get(f"{server}/api/chat/{execution_id}/history",
+                            headers=auth(token)).json()
+        return history if any(m["role"] == "agent" for m in history["messages"]) else None
+
+    history = wait_until(answered, timeout=120, interval=0.5, what="the agent's reply")
     assert "offline-agent" in history["pane"] or history["pane"]
     redeploy = httpx.post(f"{server}/api/redeploy/{execution_id}", headers=auth(token))
     assert redeploy.status_code == 202 and redeploy.json()["run"] == 2
@@ -88,8 +89,15 @@ def test_create_follow_chat_redeploy_teardown(server: str, api_settings: Setting
     user_id, session_id = created["user_id"], created["session_id"]
     stacks = httpx.get(f"{server}/api/users/{user_id}/stacks", headers=auth(token)).json()
     assert [s["name"] for s in stacks] == [f"{user_id}_{session_id}"]
-    gone = httpx.delete(f"{server}/api/sessions/{session_id}", headers=auth(token), timeout=120)
-    assert gone.status_code == 200 and gone.json()["torn_down"], gone.text
+    gone = httpx.delete(f"{server}/api/sessions/{session_id}", headers=auth(token))
+    assert gone.status_code == 202, gone.text
+
+    def torn_down() -> dict[str, Any] | None:
+        answer = httpx.get(f"{server}{gone.json()['status_url']}", headers=auth(token)).json()
+        return dict(answer) if answer["job_status"] in ("done", "failed") else None
+
+    teardown = wait_until(torn_down, timeout=120, interval=0.5, what="the teardown job")
+    assert teardown["torn_down"] and teardown["details"]["stack"] == "destroyed", teardown
     engine = server and create_app(api_settings).state.tb.engine
     listing = subprocess.run([str(engine.config.pulumi_binary), "stack", "ls", "--json"],
                              cwd=engine.config.work_dir, env=engine_env(engine.config),

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
@@ -22,7 +23,9 @@ from hypothesis import HealthCheck, settings
 from tests.api.conftest import ADMIN_TOKEN, new_user
 from tests.conftest import free_port
 from tmux_builder.api.app import create_app
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("TMUX_BUILDER_FUZZ_EXAMPLES", "25"))
 _data = Path(tempfile.mkdtemp(prefix="tb-fuzz-"))

@@ -18,11 +18,13 @@ from pydantic import SecretStr
 from tests.api.conftest import ADMIN_TOKEN, auth, new_user
 from tests.support.model_server import RunningModel
 from tmux_builder.api.app import create_app
-from tmux_builder.platform.agent_driver import tmux_session_name
-from tmux_builder.platform.agents.claude_code import find_claude_code
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.site_server import stop_site_server_background
-from tmux_builder.platform.worker import Worker
+from tmux_builder.platform.agent.claude_code import find_claude_code
+from tmux_builder.platform.agent.driver import tmux_session_name
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.server import stop_site_server_background
+from tmux_builder.platform.workers.worker import Worker
+
+pytestmark = pytest.mark.slow
 
 AWS_SECRET = "aws-secret-key-0123456789abcdef"
 AZURE_SECRET = "azure-client-secret-fedcba9876543210"

@@ -17,13 +17,16 @@ from tests.api.conftest import OUTPUT, Mailbox, auth
 from tests.api.live_server import serving
 from tests.conftest import free_port
 from tmux_builder.api.app import create_app
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.verification.browser import CHROMIUM_PATH
 
 EMAIL, PHONE = "tokens@example.com", "+1 555 0150"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM_PATH).exists(),
-                                reason=f"no Chromium at {CHROMIUM_PATH}")
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM_PATH).exists(),
+                       reason=f"no Chromium at {CHROMIUM_PATH}"),
+    pytest.mark.slow,
+]
 
 
 @pytest.fixture

@@ -35,8 +35,9 @@ for line in sys.stdin:
         handle.write(f"PHASE_COMPLETE: {phase}\n")
 '''
 
-SLOW_STATIC_SITE = r'''
+_SLOW_STATIC_SITE = r'''
 import re, sys, time
+CODE_SECONDS = {code_seconds!r}
 from pathlib import Path
 print("slow-agent> ready", flush=True)
 for line in sys.stdin:
@@ -46,14 +47,21 @@ for line in sys.stdin:
     if phase == "create_plan":
         Path("output/plan.md").write_text("# plan\n")
     if phase == "generate_code":
-        time.sleep(4)
+        time.sleep(CODE_SECONDS)
         body = "<p>" + "A slow but steady site. " * 20 + "</p>"
-        Path("source/index.html").write_text(f"<!doctype html><title>Slow</title>{body}")
+        Path("source/index.html").write_text(f"<!doctype html><title>Slow</title>{{body}}")
         Path("deployment/tests/e2e_test.py").write_text(
             "import os, urllib.request\n"
             "def test_page():\n"
             "    page = urllib.request.urlopen(os.environ['SITE_URL']).read()\n"
             "    assert b'slow but steady' in page\n")
     with open("output/status.txt", "a") as handle:
-        handle.write(f"PHASE_COMPLETE: {phase}\n")
+        handle.write(f"PHASE_COMPLETE: {{phase}}\n")
 '''
+
+
+def slow_static_site(code_seconds: float) -> str:
+    """A scripted agent whose generate_code phase takes ``code_seconds`` (time for a test to
+    act while a worker is busy with it)."""
+    return _SLOW_STATIC_SITE.format(code_seconds=code_seconds)
+

@@ -12,6 +12,8 @@ from tests.pulumi_programs.mocks import aws_options
 from tmux_builder.errors import InvalidInputError
 from tmux_builder.pulumi_programs.preflight import boto3_default_vpc_exists, check_default_vpc
 
+pytestmark = pytest.mark.slow
+
 NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 NO_VPC = f'<DescribeVpcsResponse xmlns="{NS}"><requestId>r1</requestId><vpcSet/>' \
          "</DescribeVpcsResponse>"

@@ -11,6 +11,8 @@ import pytest
 
 from tmux_builder.pulumi_programs.local.deps_provider import install_dependencies
 
+pytestmark = pytest.mark.slow
+
 SECRETS = {"AWS_SECRET_ACCESS_KEY": "state-bucket-secret", "AZURE_STORAGE_KEY": "azure-key",
            "PULUMI_CONFIG_PASSPHRASE": "passphrase", "ARM_CLIENT_SECRET": "arm-secret",
            "TMUX_BUILDER_MODEL_CREDENTIAL": "model-key"}

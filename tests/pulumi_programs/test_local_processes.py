@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 
 from tests.conftest import free_port
 from tmux_builder.pulumi_programs.local.processes import (
@@ -18,6 +19,8 @@ from tmux_builder.pulumi_programs.local.processes import (
     port_is_free,
     stop_app,
 )
+
+pytestmark = pytest.mark.slow
 
 # A grandchild that holds the port and ignores SIGTERM, below a parent that ignores it too:
 # the shape of `npm start` -> sh -> node at its most stubborn.

@@ -15,11 +15,14 @@ import pytest
 from tests.conftest import copy_sample, make_facts
 from tests.support.object_stores import S3Server, backend_settings
 from tmux_builder.errors import StackBusyError
-from tmux_builder.platform.deployments import deploy_site
-from tmux_builder.platform.engine import engine_config, stack_engine
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.engine import engine_config
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.db.stack_engine import stack_engine
+from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine
 from tmux_builder.stacks.recovery import backend_lock_files, lock_prefix, state_blobs
+
+pytestmark = pytest.mark.slow
 
 
 def _foreign_lock(engine: StackEngine, stack: str, age: timedelta) -> str:

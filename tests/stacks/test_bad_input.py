@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_sample, make_facts
+from tmux_builder.domain import user_id_for
 from tmux_builder.errors import InvalidInputError
-from tmux_builder.platform.deployments import deploy_site
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine, stack_name_for, validate_stack_name
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize(
@@ -64,5 +67,5 @@ def test_stack_name_parts_are_checked() -> None:
         stack_name_for("bad user", "sess_1")
     assert error.value.field == "user_id"
     with pytest.raises(InvalidInputError) as error:
-        stack_name_for("abc", "sess;rm")
+        stack_name_for(user_id_for("ann@example.com", "+1 555 0100"), "sess;rm")
     assert error.value.field == "session_id"

@@ -14,10 +14,12 @@ import pytest
 
 from tests.conftest import copy_sample, make_facts
 from tmux_builder.errors import StackBusyError
-from tmux_builder.platform.deployments import deploy_site
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.db.stack_engine import stack_engine
+from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine
+
+pytestmark = pytest.mark.slow
 
 
 def test_busy_stack_fails_clearly_in_the_same_process(

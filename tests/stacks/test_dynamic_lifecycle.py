@@ -12,10 +12,12 @@ import psutil
 import pytest
 
 from tests.conftest import copy_sample, make_facts
-from tmux_builder.platform.deployments import deploy_site
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.pulumi_programs.local.processes import app_tree
 from tmux_builder.stacks import StackEngine
+
+pytestmark = pytest.mark.slow
 
 
 def _app(engine: StackEngine, stack: str) -> tuple[int, float]:

@@ -21,20 +21,22 @@ from tests.conftest import copy_sample, make_facts
 from tests.stacks.test_recovery import wait_for
 from tests.support.object_stores import backend_settings
 from tmux_builder.errors import StackOperationError
-from tmux_builder.platform.deployments import deploy_site, site_target
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.db.stack_engine import stack_engine
+from tmux_builder.platform.sites.deployments import deploy_site, site_target
 from tmux_builder.pulumi_programs import build_program
 from tmux_builder.stacks import StackEngine
 from tmux_builder.stacks.recovery import backend_lock_files, state_blobs
+
+pytestmark = pytest.mark.slow
 
 DEPLOY_SCRIPT = """
 import json, os, sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from tmux_builder.platform.deployments import SessionFacts, deploy_site
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site
+from tmux_builder.platform.db.stack_engine import stack_engine
+from tmux_builder.platform.core.settings import Settings
 settings = Settings()
 facts = json.loads(sys.argv[1])
 facts = SessionFacts(**{**facts, "created_at": datetime.fromisoformat(facts["created_at"]),

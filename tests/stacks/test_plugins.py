@@ -22,6 +22,8 @@ from tmux_builder.pulumi_programs.preflight import preflight
 from tmux_builder.stacks import StackEngine
 from tmux_builder.stacks.plugins import install_plugins, plugin_report, release_name
 
+pytestmark = pytest.mark.slow
+
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example",
                "ARM_CLIENT_ID": "id", "ARM_TENANT_ID": "tenant", "ARM_CLIENT_SECRET": "secret"}
 PLACED = {"subnet_id": "subnet-0123456789abcdef0"}
@@ -100,7 +102,7 @@ def test_missing_files_are_named_and_the_command_fails(
     monkeypatch.setenv("TMUX_BUILDER_DATA_DIR", str(engine.config.pulumi_home.parent))
     monkeypatch.setenv("TMUX_BUILDER_TOOLCHAIN_DIR", os.environ.get(
         "TMUX_BUILDER_TOOLCHAIN_DIR", str(Path.home() / ".cache" / "tmux-builder")))
-    from tmux_builder.platform.settings import get_settings
+    from tmux_builder.platform.core.settings import get_settings
 
     get_settings.cache_clear()
     try:

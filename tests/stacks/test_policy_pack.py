@@ -11,14 +11,16 @@ import pytest
 
 from tests.conftest import copy_sample
 from tmux_builder.errors import PolicyViolationError
-from tmux_builder.platform.deployments import SessionFacts, deploy_site, site_target
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.db.stack_engine import stack_engine
+from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site, site_target
 from tmux_builder.pulumi_programs import build_program
 from tmux_builder.pulumi_programs.local.files import tree_digest
 from tmux_builder.pulumi_programs.local.site_provider import PublishedFolder
 from tmux_builder.stacks import PolicyViolation, StackEngine
 from tmux_builder.stacks.toolchain import POLICY_LAUNCHER_NAME
+
+pytestmark = pytest.mark.slow
 
 
 def _untagged_program(settings: Settings, facts: SessionFacts, source: Path):  # type: ignore[no-untyped-def]

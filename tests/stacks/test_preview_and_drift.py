@@ -8,12 +8,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import copy_sample
-from tmux_builder.platform.deployments import SessionFacts, deploy_site, site_target
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site, site_target
 from tmux_builder.pulumi_programs import build_program
 from tmux_builder.stacks import StackEngine, StackEvent
+
+pytestmark = pytest.mark.slow
 
 SITE = "pulumi-python:dynamic:Resource"
 

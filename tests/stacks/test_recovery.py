@@ -8,25 +8,29 @@ import os
 import signal
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
 from tests.conftest import copy_sample, make_facts
-from tmux_builder.platform.deployments import deploy_site
-from tmux_builder.platform.settings import Settings
+from tests.support.waiting import wait_until
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine
 from tmux_builder.stacks.recovery import backend_lock_files
+
+pytestmark = pytest.mark.slow
 
 DEPLOY_SCRIPT = """
 import json, sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from tmux_builder.platform.deployments import SessionFacts, deploy_site
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site
+from tmux_builder.platform.db.stack_engine import stack_engine
+from tmux_builder.platform.core.settings import Settings
 settings = Settings.model_validate_json(sys.argv[1])
 facts = SessionFacts(**{**json.loads(sys.argv[2]),
                         "created_at": datetime.fromisoformat(json.loads(sys.argv[2])["created_at"]),
@@ -35,13 +39,8 @@ deploy_site(settings, stack_engine(settings), facts, Path(sys.argv[3]))
 """
 
 
-def wait_for(condition, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
+def wait_for(condition: Callable[[], object], timeout: float = 60) -> None:
+    wait_until(condition, timeout=timeout, interval=0.1, what="the stack operation's state")
 
 
 def _orphaned_analyzers(engine: StackEngine) -> list[psutil.Process]:

@@ -11,10 +11,12 @@ import httpx
 import pytest
 
 from tests.conftest import copy_sample, make_facts
-from tmux_builder.platform.deployments import deploy_site
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.pulumi_programs.local.files import tree_digest
 from tmux_builder.stacks import StackEngine
+
+pytestmark = pytest.mark.slow
 
 CASES = {"static": ("static_site", "index.html", "Fresh bread"),
          "dynamic": ("python_app", "app.py", "Python sample")}

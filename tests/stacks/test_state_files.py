@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_sample
-from tmux_builder.platform.deployments import SessionFacts, site_target
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.deployments import SessionFacts, site_target
 from tmux_builder.pulumi_programs import build_program
 from tmux_builder.stacks import StackEngine
 from tmux_builder.stacks.state_files import FileState
+
+pytestmark = pytest.mark.slow
 
 TAGS = {"UserGUID": "u-1", "SessionID": "sess_1", "HostProvider": "local", "SiteType": "static",
         "ExpiresAt": "2026-11-27T10:00:00Z"}

@@ -6,12 +6,15 @@ import shutil
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import copy_sample
-from tmux_builder.platform.deployments import SessionFacts, deploy_site
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site
 from tmux_builder.pulumi_programs.tags import STANDARD_TAG_KEYS
 from tmux_builder.stacks import ResourceState, StackEngine
+
+pytestmark = pytest.mark.slow
 
 SITE_TYPE = "tmux-builder:pulumi_programs:local/site_provider:PublishedFolder"
 

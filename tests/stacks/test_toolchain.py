@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tmux_builder.platform.settings import Settings
+import pytest
+
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.stacks.secrets import ensure_passphrase
 from tmux_builder.stacks.toolchain import (
     binary_version,
@@ -16,6 +18,8 @@ from tmux_builder.stacks.toolchain import (
     sdk_version,
     wrapper_go_mod,
 )
+
+pytestmark = pytest.mark.slow
 
 PKG_GO_MOD = """module github.com/pulumi/pulumi/pkg/v3
 

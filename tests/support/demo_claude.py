@@ -23,7 +23,7 @@ def main() -> int:
         })
         print(f"scripted model on {model.base_url}; agent profile: claude", flush=True)
         from tmux_builder.cli import app
-        from tmux_builder.platform.settings import get_settings
+        from tmux_builder.platform.core.settings import get_settings
 
         server = libtmux.Server(socket_name=get_settings().tmux_socket)
         before = _session_names(server)

@@ -23,7 +23,7 @@ import pytest
 from pydantic import SecretStr
 
 from tests.conftest import free_port
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.stacks.npm_packages import find_npm_package
 from tmux_builder.stacks.toolchain import AZURITE
 

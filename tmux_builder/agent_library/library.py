@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from tmux_builder.domain import Provider, SiteType
 from tmux_builder.errors import InvalidInputError
 
-PROVIDERS = ("local", "aws", "azure")
-SITE_TYPES = ("static", "dynamic")
+PROVIDERS = tuple(Provider)
+SITE_TYPES = tuple(SiteType)
 RULES_FILE = "injection_rules.json"
 
 

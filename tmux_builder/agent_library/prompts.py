@@ -37,6 +37,8 @@ def _neutralize(value: str) -> str:
 
 def required_variables(template: str) -> set[str]:
     environment = _environment()
+    if environment.loader is None:
+        raise RuntimeError("the prompt templates have no loader")
     source, _, _ = environment.loader.get_source(environment, f"{template}.md.j2")
     return set(meta.find_undeclared_variables(environment.parse(source)))
 

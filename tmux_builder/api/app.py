@@ -20,14 +20,14 @@ from tmux_builder.api.middleware import BodySizeLimit, RedactServerPaths, Respon
 from tmux_builder.api.routes import admin, auth, creation, executions, health, sessions, tokens
 from tmux_builder.api.schemas import ERROR_RESPONSES
 from tmux_builder.api.state import AppState
-from tmux_builder.platform.redact import PathRedactor
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.redact import PathRedactor
+from tmux_builder.platform.core.settings import Settings
 
 
 def _background(state: AppState, stop: threading.Event) -> list[threading.Thread]:
     from tmux_builder.platform.ops.reaper import run_reaper
-    from tmux_builder.platform.site_server import start_site_server_background
-    from tmux_builder.platform.worker import run_pool
+    from tmux_builder.platform.sites.server import start_site_server_background
+    from tmux_builder.platform.workers.worker import run_pool
 
     start_site_server_background(state.settings)
     threads = run_pool(state.db, state.settings, stop)
@@ -48,6 +48,10 @@ def create_app(settings: Settings, *, serve_workers: bool = False) -> FastAPI:
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
+        if serve_workers:  # the site server started with (or for) this server stops with it
+            from tmux_builder.platform.sites.server import stop_site_server_background
+
+            stop_site_server_background(state.settings)
 
     app = FastAPI(title="tmux-builder", version=__version__, lifespan=lifespan,
                   description="Plain-language requests become deployed, verified websites; "

@@ -1,6 +1,6 @@
 """Dependencies: the app state, the caller's identity (bearer token) and what its scope
-allows, admin, the client's address, and ids taken from the URL, validated and checked to
-belong to the caller (else 404, exactly like an id that does not exist)."""
+allows, admin, the client's address, and the ids taken from the URL (validated by the rules
+of ``tmux_builder.domain``; whether they are the caller's is ``platform.sessions.ownership``)."""
 
 from __future__ import annotations
 
@@ -10,28 +10,21 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Request
 
 from tmux_builder.api.state import AppState
-from tmux_builder.errors import (
-    AuthenticationError,
-    InvalidInputError,
-    NotFoundError,
-    PermissionDeniedError,
-)
-from tmux_builder.platform.db import Execution, SessionRow
-from tmux_builder.platform.ids import (
+from tmux_builder.domain import (
+    EXECUTION_ID_MAX,
     EXECUTION_ID_REGEX,
-    SESSION_ID_PATTERN,
+    SESSION_ID_MAX,
     SESSION_ID_REGEX,
-    USER_ID_PATTERN,
+    USER_ID_MAX,
     USER_ID_REGEX,
-    validate_session_id,
-    validate_user_id,
 )
-from tmux_builder.platform.tokens import TOKEN_ID_MAX, Caller, authenticate
+from tmux_builder.errors import AuthenticationError, PermissionDeniedError
+from tmux_builder.platform.accounts.tokens import TOKEN_ID_MAX, Caller, authenticate
 
-ExecutionId = Annotated[str, Path(pattern=EXECUTION_ID_REGEX, max_length=80,
+ExecutionId = Annotated[str, Path(pattern=EXECUTION_ID_REGEX, max_length=EXECUTION_ID_MAX,
                                   description="<user_id>_<session_id>")]
-SessionId = Annotated[str, Path(pattern=SESSION_ID_REGEX, max_length=32)]
-UserId = Annotated[str, Path(pattern=USER_ID_REGEX, max_length=36)]
+SessionId = Annotated[str, Path(pattern=SESSION_ID_REGEX, max_length=SESSION_ID_MAX)]
+UserId = Annotated[str, Path(pattern=USER_ID_REGEX, max_length=USER_ID_MAX)]
 TokenId = Annotated[int, Path(ge=1, le=TOKEN_ID_MAX)]
 READ_ONLY = "this token is read-only (scope read); use a write token to change anything"
 
@@ -102,35 +95,3 @@ def require_admin(state: State, authorization: Annotated[str | None, Header()] =
     given = _bearer(authorization).encode()
     if expected is None or not hmac.compare_digest(given, expected.get_secret_value().encode()):
         raise AuthenticationError("the admin token is required")
-
-
-def validate_execution_id(value: str) -> str:
-    user, _, session = value.partition("_")
-    if not USER_ID_PATTERN.fullmatch(user) or not SESSION_ID_PATTERN.fullmatch(session):
-        raise InvalidInputError("must be <user_id>_<session_id>", field="execution_id")
-    return value
-
-
-def owned_execution(state: AppState, user_id: str, execution_id: str) -> str:
-    validate_execution_id(execution_id)
-    with state.db.transaction() as tx:
-        execution = tx.get(Execution, execution_id)
-        if execution is None or execution.user_id != user_id:
-            raise NotFoundError("not found", field="execution_id")
-    return execution_id
-
-
-def owned_session(state: AppState, user_id: str, session_id: str) -> SessionRow:
-    validate_session_id(session_id)
-    with state.db.transaction() as tx:
-        session = tx.get(SessionRow, session_id)
-        if session is None or session.user_id != user_id:
-            raise NotFoundError("not found", field="session_id")
-        return session
-
-
-def own_user_id(user_id: str, caller: str) -> str:
-    validate_user_id(user_id)
-    if user_id != caller:
-        raise NotFoundError("not found", field="user_id")
-    return user_id

@@ -18,7 +18,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tmux_builder.api.errors import error_body
-from tmux_builder.platform.redact import PathRedactor
+from tmux_builder.platform.core.redact import PathRedactor
 
 NO_STORE_PREFIXES = ("/api/", "/healthz")
 TEXT_TYPES = (b"application/json", b"text/plain")

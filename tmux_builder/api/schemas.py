@@ -1,4 +1,6 @@
-"""Request and response models (shapes compatible with the seeds)."""
+"""Request and response models (shapes compatible with the seeds). Answers that are the
+platform's own typed results (execution state, sessions, stacks, teardown state, orphans)
+use those dataclasses as their response models directly."""
 
 from __future__ import annotations
 
@@ -8,13 +10,22 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from tmux_builder.platform.accounts import OPERATOR_TOKEN_NAME
-from tmux_builder.platform.ids import EMAIL_REGEX, PHONE_REGEX
-from tmux_builder.platform.text import FREE_TEXT_REGEX, ONE_LINE_REGEX, control_character
-from tmux_builder.platform.tokens import NAME_MAX
+from tmux_builder.domain import (
+    EMAIL_REGEX,
+    PHONE_REGEX,
+    JobStatus,
+    Provider,
+    SiteType,
+    TokenScope,
+)
+from tmux_builder.platform.accounts.operator import OPERATOR_TOKEN_NAME
+from tmux_builder.platform.accounts.tokens import NAME_MAX
+from tmux_builder.platform.core.text import FREE_TEXT_REGEX, ONE_LINE_REGEX, control_character
 
-Provider = Literal["local", "aws", "azure"]
-SiteType = Literal["static", "dynamic"]
+# Enums take their string values from JSON (the request models are otherwise strict).
+ProviderField = Annotated[Provider, Field(strict=False)]
+SiteTypeField = Annotated[SiteType, Field(strict=False)]
+ScopeField = Annotated[TokenScope, Field(strict=False)]
 
 
 class Strict(BaseModel):
@@ -39,24 +50,25 @@ def _checked_text(multiline: bool) -> AfterValidator:
     return AfterValidator(check)
 
 
-def text(min_length: int, max_length: int, *, multiline: bool, **extra: Any) -> Any:
-    """A text field. The check runs after the length limits; the schema states it as a
-    pattern (a validator placed before the limits would drop them from the schema)."""
+def _limits(min_length: int, max_length: int, *, multiline: bool, **extra: Any) -> Any:
+    """A text field's limits. The check runs after them; the schema states it as a pattern
+    (a validator placed before the limits would drop them from the schema)."""
     pattern = FREE_TEXT_REGEX if multiline else ONE_LINE_REGEX
-    return Annotated[str, Field(min_length=min_length, max_length=max_length,
-                                json_schema_extra={"pattern": pattern}, **extra),
-                     _checked_text(multiline)]
+    return Field(min_length=min_length, max_length=max_length,
+                 json_schema_extra={"pattern": pattern}, **extra)
 
 
 ONE_LINE = _checked_text(multiline=False)
+FREE_TEXT = _checked_text(multiline=True)
 Email = Annotated[str, Field(min_length=3, max_length=254, pattern=EMAIL_REGEX,
                              examples=["ann@example.com"]), ONE_LINE]
 Phone = Annotated[str, Field(min_length=4, max_length=32, pattern=PHONE_REGEX,
                              examples=["+1 555 0100"]), ONE_LINE]
-Request = text(10, 20000, multiline=True)
-ChatText = text(1, 4000, multiline=True)
-TokenName = text(1, NAME_MAX, multiline=False, examples=["laptop"])
-Code = text(6, 20, multiline=False, examples=["12345678"])
+Request = Annotated[str, _limits(10, 20000, multiline=True), FREE_TEXT]
+ChatText = Annotated[str, _limits(1, 4000, multiline=True), FREE_TEXT]
+TokenName = Annotated[str, _limits(1, NAME_MAX, multiline=False, examples=["laptop"]),
+                      ONE_LINE]
+Code = Annotated[str, _limits(6, 20, multiline=False, examples=["12345678"]), ONE_LINE]
 TOKEN_SHOWN_ONCE = ("The new user's first bearer token, shown once (stored hashed). Null when "
                     "the request carried the user's own token: nothing new is minted.")
 
@@ -64,8 +76,8 @@ TOKEN_SHOWN_ONCE = ("The new user's first bearer token, shown once (stored hashe
 class CreateUserRequest(Strict):
     email: Email
     phone: Phone
-    host_provider: Provider = "local"
-    site_type: SiteType = "static"
+    host_provider: ProviderField = Provider.local
+    site_type: SiteTypeField = SiteType.static
     requirements: Request
     ttl_days: float | None = Field(default=None, gt=0, le=90)
 
@@ -96,61 +108,13 @@ class RegisterResponse(BaseModel):
     token: str | None = Field(description=TOKEN_SHOWN_ONCE)
 
 
-class StepOut(BaseModel):
-    run: int
-    number: int
-    name: str
-    status: str
-    started_at: str
-    ended_at: str | None
-    duration_seconds: float | None
-    details: dict[str, Any]
-
-
-class BuildOut(BaseModel):
-    label: str
-    url: str | None
-    pulumi_update: int | None
-    created_at: str
-
-
-class StatusResponse(BaseModel):
-    execution_id: str
-    user_id: str
-    session_id: str
-    status: str
-    current_step: int
-    current_step_name: str | None
-    total_steps: int
-    completed_steps: int
-    percent: int
-    deployed_url: str | None
-    error: str | None
-    debug_id: str | None
-    builds: list[BuildOut]
-    steps: list[StepOut]
-    step_names: list[str]
-
-
-class SessionOut(BaseModel):
-    session_id: str
-    execution_id: str
-    host_provider: str
-    site_type: str
-    status: str
-    execution_status: str
-    deployed_url: str | None
-    created_at: datetime
-    expires_at: datetime
-
-
 class ChatRequest(Strict):
     message: ChatText
 
 
 class ChatAccepted(BaseModel):
     chat_id: int
-    status: str = "queued"
+    status: str = JobStatus.queued
 
 
 class ChatMessageOut(BaseModel):
@@ -166,7 +130,7 @@ class ChatHistory(BaseModel):
 
 class RedeployAccepted(BaseModel):
     run: int
-    status: str = "queued"
+    status: str = JobStatus.queued
     status_url: str
 
 
@@ -186,19 +150,59 @@ class StackOut(BaseModel):
     update_in_progress: bool | None
 
 
-class TeardownOut(BaseModel):
+class TeardownAccepted(BaseModel):
     session_id: str
-    torn_down: bool
-    details: dict[str, Any]
+    job_id: int
+    status: str = JobStatus.queued
+    status_url: str = Field(description="GET it to see how the teardown went.")
 
 
-Scope = Literal["read", "write"]
+class CostTotals(BaseModel):
+    resources: int
+    monthly_usd: float
+    to_date_usd: float
+
+
+class CostReportOut(BaseModel):
+    by: list[str]
+    generated_at: str
+    source: str
+    price_table_version: str
+    currency: str
+    rows: list[dict[str, Any]] = Field(description="One row per group: the tags grouped by, "
+                                       "resources, monthly_usd, to_date_usd.")
+    totals: CostTotals
+    actual: dict[str, Any] | None
+    notes: list[str]
+
+
+class CostSnapshotOut(BaseModel):
+    id: int
+    taken_at: str
+    by: list[str]
+    source: str
+    price_table_version: str
+    monthly_usd: float
+    to_date_usd: float
+    rows: list[dict[str, Any]]
+
+
+class ReapedSessionOut(BaseModel):
+    session_id: str
+    stack_name: str
+    job_id: int | None = Field(description="The reap job; null on a dry run.")
+    status_url: str | None
+
+
+class ReapAccepted(BaseModel):
+    dry_run: bool
+    sessions: list[ReapedSessionOut]
 
 
 class TokenOut(BaseModel):
     id: int
     name: str
-    scope: Scope
+    scope: TokenScope
     created_at: datetime
     last_used_at: datetime | None
     expires_at: datetime | None
@@ -211,7 +215,7 @@ class IssuedTokenOut(BaseModel):
     id: int
     user_id: str
     name: str
-    scope: Scope
+    scope: TokenScope
     created_at: datetime
     expires_at: datetime | None
     token: str = Field(description="The bearer token, shown once (stored hashed).")
@@ -219,7 +223,7 @@ class IssuedTokenOut(BaseModel):
 
 class NewTokenRequest(Strict):
     name: TokenName
-    scope: Scope = "write"
+    scope: ScopeField = TokenScope.write
     expires_in_days: float | None = Field(
         default=None, gt=0, le=3650,
         description="Lifetime; at most TMUX_BUILDER_TOKEN_TTL_DAYS when that is set.")
@@ -249,13 +253,19 @@ class AdminTokenRequest(Strict):
     email: Email
     phone: Phone | None = None
     name: TokenName = OPERATOR_TOKEN_NAME
-    scope: Scope = "write"
+    scope: ScopeField = TokenScope.write
     expires_in_days: float | None = Field(default=None, gt=0, le=3650)
 
 
 class Message(BaseModel):
     status: str
     detail: str = ""
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    database: str = Field(description="The database's dialect: sqlite or postgresql.")
+    pulumi: str
 
 
 class ErrorDetail(BaseModel):

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tmux_builder.api.ratelimit import KeyedLimit, StreamSlots
-from tmux_builder.platform.agent_driver import AgentDriver
+from tmux_builder.platform.agent.driver import AgentDriver
+from tmux_builder.platform.core.private_files import prepare_data_dir
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.private_files import prepare_data_dir
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.stacks import StackEngine
 
 

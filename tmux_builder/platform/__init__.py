@@ -1,2 +1,3 @@
-"""Domain core: settings, ids, deployments, the site server, diagnostics (and, later, users,
-sessions, the pipeline and workers)."""
+"""The platform: every service between the API (and CLI) and the stack layer, in
+subpackages named for their jobs (core, db, accounts, sessions, queue, pipeline, agent,
+verification, sites, ops)."""

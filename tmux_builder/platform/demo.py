@@ -6,21 +6,20 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
+from tmux_builder.domain import Provider, SiteType, user_id_for
+from tmux_builder.platform.core.private_files import prepare_data_dir
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.ids import user_id_for
-from tmux_builder.platform.private_files import prepare_data_dir
-from tmux_builder.platform.sessions import CreatedSession, SessionRequest, create_session
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.status import FINAL_STATUSES, execution_status
-from tmux_builder.platform.worker import run_pool
+from tmux_builder.platform.sessions.creation import CreatedSession, SessionRequest, create_session
+from tmux_builder.platform.sessions.status import ExecutionState, execution_status
+from tmux_builder.platform.workers.worker import run_pool
 
 DEMO_REQUEST = SessionRequest(
     email="demo@tmux-builder.local",
     phone="+10000000000",
-    host_provider="local",
-    site_type="static",
+    host_provider=Provider.local,
+    site_type=SiteType.static,
     requirements=(
         'A website for a neighbourhood bakery called "Sweet Crumbs" with a warm orange theme, '
         "an about section, a menu listing sourdough bread, croissants, cinnamon rolls and "
@@ -30,8 +29,8 @@ DEMO_REQUEST = SessionRequest(
 
 
 def run_demo(db: Database, settings: Settings,
-             on_progress: Callable[[dict[str, Any]], None] | None = None,
-             timeout: float = 900) -> tuple[CreatedSession, dict[str, Any]]:
+             on_progress: Callable[[ExecutionState], None] | None = None,
+             timeout: float = 900) -> tuple[CreatedSession, ExecutionState]:
     prepare_data_dir(settings)
     # The operator runs the demo on their own machine: a second run reuses the demo account.
     demo_user = user_id_for(DEMO_REQUEST.email, DEMO_REQUEST.phone)
@@ -44,7 +43,7 @@ def run_demo(db: Database, settings: Settings,
             status = execution_status(db, created.execution_id)
             if on_progress is not None:
                 on_progress(status)
-            if status["status"] in FINAL_STATUSES or time.monotonic() > deadline:
+            if status.finished or time.monotonic() > deadline:
                 return created, status
             time.sleep(0.5)
     finally:

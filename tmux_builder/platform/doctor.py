@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tmux_builder.errors import TmuxBuilderError
-from tmux_builder.platform.agents.claude_code import (
+from tmux_builder.platform.agent.claude_code import (
     CLAUDE_CODE_VERSION,
     claude_binary,
     claude_version,
 )
-from tmux_builder.platform.sandbox import Sandbox
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.agent.sandbox import Sandbox
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.stacks.toolchain import (
     LAUNCHER_NAME,
     POLICY_LAUNCHER_NAME,

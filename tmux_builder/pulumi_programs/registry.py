@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from tmux_builder.domain import Provider, SiteType
 from tmux_builder.errors import InvalidInputError
 from tmux_builder.pulumi_programs.aws import aws_dynamic_program, aws_static_program
 from tmux_builder.pulumi_programs.aws.shared_vpc import shared_vpc_program
@@ -20,8 +21,8 @@ from tmux_builder.pulumi_programs.preflight import preflight
 from tmux_builder.pulumi_programs.tags import StandardTags
 from tmux_builder.pulumi_programs.target import SiteTarget
 
-PROVIDERS = ("local", "aws", "azure")
-SITE_TYPES = ("static", "dynamic")
+PROVIDERS = tuple(Provider)
+SITE_TYPES = tuple(SiteType)
 SUPPORTED_TARGETS = frozenset((p, s) for p in PROVIDERS for s in SITE_TYPES)
 
 Program = Callable[[], None]

@@ -3,29 +3,19 @@ profiles, optionally a VPC), read by each session stack through a ``StackReferen
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 import pulumi
 
+from tmux_builder.domain import PLATFORM_PREFIX, is_platform_stack, platform_stack_name
 from tmux_builder.pulumi_programs.tags import StandardTags
 
-PLATFORM_PREFIX = "platform-"
+__all__ = ["PLATFORM_PREFIX", "SharedRef", "is_platform_stack", "platform_stack_name",
+           "platform_tags", "stack_reference"]
+
 PLATFORM_OWNER = "platform"
 SHARED_SITE_TYPE = "shared"
-_REGION = re.compile(r"^[a-z0-9-]+$")
-
-
-def platform_stack_name(provider: str, region: str) -> str:
-    """``platform-azure-westeurope``: no ``_``, so it never looks like a session stack."""
-    if provider not in ("aws", "azure") or not _REGION.match(region):
-        raise ValueError(f"no platform stack for {provider!r} in {region!r}")
-    return f"{PLATFORM_PREFIX}{provider}-{region}"
-
-
-def is_platform_stack(stack_name: str) -> bool:
-    return stack_name.startswith(PLATFORM_PREFIX)
 
 
 @dataclass(frozen=True)

@@ -47,11 +47,17 @@ class StackLock(Protocol):
     """What the stack engine needs of a per-stack lock."""
 
     timeout_seconds: float
-    # True when every host takes this lock, so holding it proves that no other platform
-    # process anywhere is inside an operation on the stack.
-    spans_hosts: bool
-    # Seconds after which a dead holder's hold lapses (None: it lapses when the holder dies).
-    lease_seconds: float | None
+
+    @property
+    def spans_hosts(self) -> bool:
+        """True when every host takes this lock, so holding it proves that no other platform
+        process anywhere is inside an operation on the stack."""
+        ...
+
+    @property
+    def lease_seconds(self) -> float | None:
+        """Seconds after which a dead holder's hold lapses (None: when the holder dies)."""
+        ...
 
     def hold(self, stack_name: str, operation: str,
              timeout_seconds: float | None = None) -> AbstractContextManager[LockHold]:

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
+from tmux_builder.platform.accounts.tokens import authenticate, hash_token, list_tokens
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Base, Database
 from tmux_builder.platform.db.database import MIGRATIONS, make_engine
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.tokens import authenticate, hash_token, list_tokens
+
+pytestmark = pytest.mark.db
 
 USER = "3f2a9c1e-7b44-5d2e-9a51-0c6e2d8b1f07"
 ACCOUNT_TABLES = {"users", "tokens", "recovery_codes"}

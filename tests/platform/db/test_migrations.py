@@ -7,10 +7,13 @@ import subprocess
 import sys
 import threading
 
+import pytest
 from sqlalchemy import inspect, text
 
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Base, Database
-from tmux_builder.platform.settings import Settings
+
+pytestmark = pytest.mark.db
 
 OPEN_AND_COUNT = (
     "import sys\n"
@@ -22,6 +25,7 @@ OPEN_AND_COUNT = (
 )
 
 
+@pytest.mark.slow  # starts processes
 def test_threads_and_processes_open_a_fresh_database_at_once(settings: Settings) -> None:
     url = settings.db_url
     processes = [subprocess.Popen([sys.executable, "-c", OPEN_AND_COUNT, url],

@@ -24,13 +24,15 @@ from sqlalchemy import update
 from tests.conftest import copy_sample, make_facts
 from tests.support.object_stores import S3Server, backend_settings
 from tmux_builder.errors import StackBusyError
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Base, Database
 from tmux_builder.platform.db.stack_locks import (
     DatabaseStackLocks,
     StackLockRow,
     database_stack_locks,
 )
-from tmux_builder.platform.settings import Settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 STACK = "5bdb1993-6eec-541e-ba2a-9f0d3e032d78_sess_20261130_120000_abcd"
 
@@ -39,9 +41,9 @@ import json, sys, time
 from datetime import datetime, timedelta
 from pathlib import Path
 from tmux_builder.errors import StackBusyError
-from tmux_builder.platform.deployments import SessionFacts, deploy_site
-from tmux_builder.platform.engine import stack_engine
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site
+from tmux_builder.platform.db.stack_engine import stack_engine
+from tmux_builder.platform.core.settings import Settings
 settings = Settings()
 facts = json.loads(sys.argv[1])
 facts = SessionFacts(**{**facts, "created_at": datetime.fromisoformat(facts["created_at"]),

@@ -26,7 +26,7 @@ from tests.pulumi_programs.test_aws_dynamic import CASE as AWS_DYNAMIC
 from tests.pulumi_programs.test_aws_static import CASE as AWS_STATIC
 from tests.pulumi_programs.test_azure_dynamic import CASE as AZURE_DYNAMIC
 from tests.pulumi_programs.test_azure_static import CASE as AZURE_STATIC
-from tmux_builder.platform.deployments import STACK_TAG_KEYS
+from tmux_builder.platform.sites.deployments import STACK_TAG_KEYS
 from tmux_builder.pulumi_programs.registry import build_platform_program
 from tmux_builder.pulumi_programs.shared import platform_stack_name, platform_tags
 from tmux_builder.pulumi_programs.tags import StandardTags

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import copy_sample
+from tmux_builder.domain import user_id_for
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.deployments import SessionFacts, deploy_site
-from tmux_builder.platform.ids import user_id_for
-from tmux_builder.platform.sessions import CreatedSession, SessionRequest, create_session
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.sessions.creation import CreatedSession, SessionRequest, create_session
+from tmux_builder.platform.sites.deployments import SessionFacts, deploy_site
 from tmux_builder.stacks import StackEngine
 
 

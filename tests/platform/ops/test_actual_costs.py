@@ -17,6 +17,7 @@ import pytest
 from pydantic import SecretStr
 
 from tests.pulumi_programs.aws_endpoint import Recorded, aws_endpoint
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.ops.costs.actual import cached_actual_costs, collect_actual_costs
 from tmux_builder.platform.ops.costs.aws_cost_explorer import (
     aws_costs_by_tag,
@@ -28,7 +29,8 @@ from tmux_builder.platform.ops.costs.azure_cost_management import (
     azure_costs_by_tag,
     retry_after,
 )
-from tmux_builder.platform.settings import Settings
+
+pytestmark = pytest.mark.slow
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ALICE = "3f2a9c1e-7b44-5d2e-9a51-0c6e2d8b1f07"

@@ -14,15 +14,17 @@ import pytest
 from PIL import Image
 
 from tests.platform.ops.cloud_exports import CloudStack, write_cloud_stack, write_platform_stack
-from tests.platform.test_stack_listing import run_cli
+from tests.platform.ops.test_stack_listing import run_cli
 from tests.pulumi_programs.mocks import SESSION_CREATED
 from tmux_builder.errors import InvalidInputError
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.ops.costs.chart import render_chart
 from tmux_builder.platform.ops.costs.prices import load_price_table
 from tmux_builder.platform.ops.costs.report import cost_report, cost_snapshots
-from tmux_builder.platform.settings import Settings
 from tmux_builder.stacks import StackEngine
+
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 ALICE = "3f2a9c1e-7b44-5d2e-9a51-0c6e2d8b1f07"
 BOB = "7c1d0e2f-1a2b-5c3d-8e4f-5a6b7c8d9e0f"

@@ -10,15 +10,18 @@ import signal
 from pathlib import Path
 
 import psutil
+import pytest
 
 from tests.conftest import copy_sample, make_facts
 from tests.platform.ops.test_stack_index import remove_behind_platform
-from tests.platform.test_stack_listing import run_cli
+from tests.platform.ops.test_stack_listing import run_cli
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.deployments import deploy_site
 from tmux_builder.platform.ops.orphans import find_orphans
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.sites.deployments import deploy_site
 from tmux_builder.stacks import StackEngine
+
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 
 def test_stack_folder_and_process_without_owner(settings: Settings, engine: StackEngine,

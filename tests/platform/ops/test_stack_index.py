@@ -8,16 +8,20 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.platform.ops.sessions import deployed_session
-from tests.platform.test_stack_listing import _plain_pulumi_stack_ls, run_cli
+from tests.platform.ops.test_stack_listing import _plain_pulumi_stack_ls, run_cli
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.ops.orphans import find_orphans
 from tmux_builder.platform.ops.reconcile import reconcile
 from tmux_builder.platform.ops.stack_index import list_stack_index
-from tmux_builder.platform.settings import Settings
 from tmux_builder.pulumi_programs.local.files import unpublish
 from tmux_builder.stacks import StackEngine, user_stack_prefix
 from tmux_builder.stacks.workspace import engine_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 
 def remove_behind_platform(engine: StackEngine, stack_name: str) -> None:
@@ -67,7 +71,7 @@ def test_each_user_sees_only_their_stacks_and_reconcile_repairs(
     repaired = run_cli(settings, "stacks", "reconcile", "--repair", "--json")
     assert repaired.returncode == 0 and json.loads(repaired.stdout)["repaired"]
     assert reconcile(db, engine).in_step
-    assert gone.stack_name not in {row["name"] for row in list_stack_index(db)}
+    assert gone.stack_name not in {row.name for row in list_stack_index(db)}
 
     unpublish(settings.sites_dir / gone.stack_name)
     for created in (sessions[0], *sessions[2:]):

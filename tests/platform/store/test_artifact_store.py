@@ -19,10 +19,12 @@ from pydantic import SecretStr
 from tests.conftest import make_facts
 from tests.support.object_stores import MOTO_KEY_ID, MOTO_SECRET, S3Server
 from tmux_builder.errors import InvalidInputError, NotFoundError
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.store import ArtifactStore, open_store
 from tmux_builder.platform.store.keys import snapshot_key
 from tmux_builder.platform.store.snapshots import MANIFEST_NAME
+
+pytestmark = pytest.mark.slow
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

@@ -12,6 +12,8 @@ from tests.platform.verification.conftest import PageServer
 from tmux_builder.errors import InvalidInputError
 from tmux_builder.platform.verification import run_e2e_tests
 
+pytestmark = pytest.mark.slow
+
 PASSING = '''
 import os
 

@@ -13,6 +13,8 @@ from tests.platform.verification.conftest import PageServer
 from tmux_builder.errors import InvalidInputError
 from tmux_builder.platform.verification import check_health, save_result
 
+pytestmark = pytest.mark.slow
+
 FAST: dict[str, Any] = {"attempts": 3, "first_wait": 0.01, "max_wait": 0.05, "timeout": 2.0}
 
 

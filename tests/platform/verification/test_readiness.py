@@ -18,9 +18,12 @@ from pathlib import Path
 import pytest
 
 from tests.platform.verification.conftest import COLOURFUL
+from tests.support.waiting import wait_until
 from tmux_builder.platform.verification.readiness import wait_until_ready
 from tmux_builder.pulumi_programs.cloud_boot import status_server
 from tmux_builder.pulumi_programs.readiness import readiness_for
+
+pytestmark = pytest.mark.slow
 
 VM = readiness_for("aws", "dynamic")
 FRONT_DOOR = readiness_for("azure", "static")
@@ -49,13 +52,11 @@ class BootingVm:
 
     def start(self) -> None:
         self.process = subprocess.Popen([sys.executable, str(self.script)])
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        def listening() -> bool:
             with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise AssertionError("the boot status server did not start")
+                return sock.connect_ex(("127.0.0.1", self.port)) == 0
+
+        wait_until(listening, timeout=10, what="the boot status server")
 
     def stop(self) -> None:
         if self.process is not None:

@@ -13,6 +13,8 @@ from tmux_builder.errors import InvalidInputError
 from tmux_builder.platform.verification import BlankPageError, ScreenshotError, take_screenshot
 from tmux_builder.platform.verification.blank import analyse
 
+pytestmark = pytest.mark.slow
+
 
 def test_colourful_page_gives_full_page_and_thumbnail(
     page_server: PageServer, tmp_path: Path

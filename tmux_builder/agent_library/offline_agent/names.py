@@ -162,8 +162,8 @@ def find_title(doc: Doc) -> Title | None:
     fallback once the listed items are known."""
     matches = sorted(_matcher()(doc), key=lambda m: m[1])
     by_label: dict[str, list[tuple[int, int]]] = {}
-    for label, start, end in matches:
-        by_label.setdefault(pipeline().vocab.strings[label], []).append((start, end))
+    for match_id, start, end in matches:
+        by_label.setdefault(pipeline().vocab.strings[match_id], []).append((start, end))
     for start, end in by_label.get("CUE", []):
         if doc[start].lower_ in TITLE_CUES:
             found = _after_cue(doc, end)

@@ -116,12 +116,12 @@ def lay_out(spec: SiteSpec, findings: list[Finding]) -> list[str]:
             _fill(spec.add_section(finding.kind), items, finding.table)
         else:
             heading = clean_text(finding.heading)
-            section = spec.find_section(heading) or spec.add_custom(heading)
-            _fill(section, items, finding.table)
-    contact = spec.section("contact")
-    if contact is not None:
-        spec.sections.remove(contact)
-        spec.sections.append(contact)
+            custom = spec.find_section(heading) or spec.add_custom(heading)
+            _fill(custom, items, finding.table)
+    last = spec.section("contact")  # the contact section always comes last
+    if last is not None:
+        spec.sections.remove(last)
+        spec.sections.append(last)
     return nav_labels
 
 

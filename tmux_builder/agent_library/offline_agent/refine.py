@@ -138,11 +138,11 @@ def _item_edits(spec: SiteSpec, clause: str) -> tuple[list[str], str]:
         if m and spec.find_section(m.group("section"))]
     for match in removes:
         section = spec.find_section(match.group("section"))
-        items = {i.lower() for i in split_items(match.group("items"))}
-        if section is None or not items:
+        dropped = {i.lower() for i in split_items(match.group("items"))}
+        if section is None or not dropped:
             continue
-        section.items = [i for i in section.items if i.lower() not in items]
-        changes.append(f"removed {', '.join(sorted(items))} from {section.id}")
+        section.items = [i for i in section.items if i.lower() not in dropped]
+        changes.append(f"removed {', '.join(sorted(dropped))} from {section.id}")
         clause = clause.replace(match.group(0), " ")
     return changes, clause
 

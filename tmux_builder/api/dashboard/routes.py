@@ -4,7 +4,6 @@ from the JSON API through small vanilla scripts in ``static/`` that send the bea
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated
 
@@ -16,13 +15,31 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from tmux_builder import __version__
-from tmux_builder.platform.ids import EXECUTION_ID_REGEX
-from tmux_builder.platform.pipeline import STEPS
+from tmux_builder.domain import (
+    EXECUTION_ID_PATTERN,
+    FINAL_EXECUTION_STATUSES,
+    REDEPLOY_FIRST_STEP,
+    STEPS,
+    TOTAL_STEPS,
+    ExecutionStatus,
+    JobStatus,
+    SessionStatus,
+    StepStatus,
+)
 
 HERE = Path(__file__).parent
-EXECUTION_ID_PATTERN = re.compile(EXECUTION_ID_REGEX)
-STEP_LABELS = {name: name.replace("_", " ").capitalize() for name in STEPS} | {
-    "e2e_tests": "E2E tests"}
+STEP_LABELS = {step.value: step.label for step in STEPS}
+# What the session page's script knows of the platform, from the enums (never its own copies).
+DOMAIN = {
+    "TOTAL_STEPS": TOTAL_STEPS,
+    "REDEPLOY_FIRST_STEP": REDEPLOY_FIRST_STEP,
+    "step": {step.name: step.value for step in STEPS},
+    "execution_status": {status.name: status.value for status in ExecutionStatus},
+    "step_status": {status.name: status.value for status in StepStatus},
+    "session_status": {status.name: status.value for status in SessionStatus},
+    "final_statuses": sorted(FINAL_EXECUTION_STATUSES),
+    "job_ended": [JobStatus.done.value, JobStatus.failed.value, JobStatus.cancelled.value],
+}
 STATIC_NAME = "dashboard-static"
 
 templates = Jinja2Templates(
@@ -76,7 +93,8 @@ def session_page(
     if not EXECUTION_ID_PATTERN.fullmatch(execution_id):
         return _page(request, "not_found.html", "Not found", status_code=404, page="session")
     return _page(request, "session.html", "Session", page="session",
-                 execution_id=execution_id, step_names=list(STEPS), step_labels=STEP_LABELS)
+                 execution_id=execution_id, step_names=[s.value for s in STEPS],
+                 step_labels=STEP_LABELS, domain=DOMAIN)
 
 
 @router.get("/app/tokens", response_class=HTMLResponse)

@@ -9,9 +9,9 @@ from fastapi import APIRouter, BackgroundTasks, status
 
 from tmux_builder.api.deps import ClientAddress, State
 from tmux_builder.api.schemas import IssuedTokenOut, RecoverAccepted, RecoverRequest, VerifyRequest
+from tmux_builder.domain import normalize_email
 from tmux_builder.errors import NotConfiguredError
-from tmux_builder.platform.ids import normalize_email
-from tmux_builder.platform.recovery import redeem_code, send_recovery_codes
+from tmux_builder.platform.accounts.recovery import redeem_code, send_recovery_codes
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 NO_SMTP = ("recovery by email is not configured on this server (TMUX_BUILDER_SMTP_HOST); ask "

@@ -15,8 +15,8 @@ from tmux_builder.api.schemas import (
     RegisterRequest,
     RegisterResponse,
 )
-from tmux_builder.platform.ids import user_id_for
-from tmux_builder.platform.sessions import (
+from tmux_builder.domain import user_id_for
+from tmux_builder.platform.sessions.creation import (
     CreatedSession,
     SessionRequest,
     create_session,

@@ -6,23 +6,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from dataclasses import asdict
 from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query, status
 from fastapi.responses import FileResponse
-from sqlalchemy import select
 from sse_starlette.sse import EventSourceResponse
 from starlette.types import Receive, Scope, Send
 
-from tmux_builder.api.deps import (
-    CurrentUser,
-    ExecutionId,
-    State,
-    WriteUser,
-    owned_execution,
-)
+from tmux_builder.api.deps import CurrentUser, ExecutionId, State, WriteUser
 from tmux_builder.api.schemas import (
     ChatAccepted,
     ChatHistory,
@@ -30,15 +23,23 @@ from tmux_builder.api.schemas import (
     ChatRequest,
     Message,
     RedeployAccepted,
-    StatusResponse,
 )
-from tmux_builder.errors import NotFoundError
-from tmux_builder.platform.db import ChatMessage, Execution
-from tmux_builder.platform.sessions import cancel, request_redeploy, send_chat
-from tmux_builder.platform.status import EventCursor, events_since, execution_status
+from tmux_builder.platform.queue import jobs
+from tmux_builder.platform.sessions.ownership import owned_execution
+from tmux_builder.platform.sessions.requests import request_redeploy, send_chat
+from tmux_builder.platform.sessions.status import (
+    EventCursor,
+    ExecutionState,
+    chat_messages,
+    events_since,
+    execution_outcome,
+    execution_status,
+    screenshot_file,
+)
 
 router = APIRouter(prefix="/api", tags=["executions"])
 POLL_SECONDS = 0.5
+PANE_TAIL_CHARS = 8000
 
 
 class CountedEventStream(EventSourceResponse):
@@ -56,9 +57,9 @@ class CountedEventStream(EventSourceResponse):
             self.release()
 
 
-@router.get("/status/{execution_id}", response_model=StatusResponse)
-def get_status(execution_id: ExecutionId, user: CurrentUser, state: State) -> dict[str, Any]:
-    return execution_status(state.db, owned_execution(state, user, execution_id))
+@router.get("/status/{execution_id}", response_model=ExecutionState)
+def get_status(execution_id: ExecutionId, user: CurrentUser, state: State) -> ExecutionState:
+    return execution_status(state.db, owned_execution(state.db, user, execution_id))
 
 
 @router.get("/events/{execution_id}")
@@ -68,7 +69,7 @@ async def stream_events(
     """Server-sent events: everything so far (steps, logs, status), then live events until
     the execution reaches its final state; the last event is ``end`` with that state. At
     most ``TMUX_BUILDER_MAX_STREAMS_PER_USER`` streams per user are open at once (429)."""
-    owned_execution(state, user, execution_id)
+    owned_execution(state.db, user, execution_id)
     release = state.streams.acquire(user)
 
     async def generate() -> AsyncIterator[dict[str, str]]:
@@ -78,28 +79,12 @@ async def stream_events(
                 events_since, state.db, execution_id, cursor
             )
             for event in events:
-                yield {"event": event["event"], "data": json.dumps(event["data"])}
+                yield {"event": event.event, "data": json.dumps(event.data)}
             if final:
-                final_state = await anyio.to_thread.run_sync(
-                    execution_status, state.db, execution_id
+                outcome = await anyio.to_thread.run_sync(
+                    execution_outcome, state.db, execution_id
                 )
-                yield {
-                    "event": "end",
-                    "data": json.dumps(
-                        {
-                            k: final_state[k]
-                            for k in (
-                                "status",
-                                "completed_steps",
-                                "total_steps",
-                                "percent",
-                                "deployed_url",
-                                "error",
-                                "debug_id",
-                            )
-                        }
-                    ),
-                }
+                yield {"event": "end", "data": json.dumps(asdict(outcome))}
                 return
             await anyio.sleep(POLL_SECONDS)
 
@@ -114,17 +99,8 @@ def get_screenshot(
     thumbnail: Annotated[bool, Query()] = False,
 ) -> FileResponse:
     """The newest build's screenshot (or its thumbnail) as PNG."""
-    owned_execution(state, user, execution_id)
-    with state.db.transaction() as tx:
-        execution = tx.get(Execution, execution_id)
-        assert execution is not None
-        steps = [s for s in execution.steps if s.name == "screenshot" and s.status == "completed"]
-        if not steps:
-            raise NotFoundError("no screenshot yet", field="execution_id")
-        path = Path(steps[-1].details["thumbnail" if thumbnail else "path"])
-        workspace = Path(execution.session.workspace).resolve()
-    if workspace not in path.resolve().parents or not path.is_file():
-        raise NotFoundError("no screenshot yet", field="execution_id")
+    owned_execution(state.db, user, execution_id)
+    path = screenshot_file(state.db, execution_id, thumbnail=thumbnail)
     return FileResponse(path, media_type="image/png")
 
 
@@ -136,23 +112,18 @@ def post_chat(
 ) -> ChatAccepted:
     """Store the message; the agent gets it through the prompt file (never send-keys)."""
     return ChatAccepted(
-        chat_id=send_chat(state.db, owned_execution(state, user, execution_id), body.message)
+        chat_id=send_chat(state.db, owned_execution(state.db, user, execution_id),
+                          body.message)
     )
 
 
 @router.get("/chat/{execution_id}/history", response_model=ChatHistory)
 def chat_history(execution_id: ExecutionId, user: CurrentUser, state: State) -> ChatHistory:
-    owned_execution(state, user, execution_id)
-    with state.db.transaction() as tx:
-        messages = [
-            ChatMessageOut(role=m.role, content=m.content, created_at=m.created_at)
-            for m in tx.scalars(
-                select(ChatMessage)
-                .where(ChatMessage.execution_id == execution_id)
-                .order_by(ChatMessage.id)
-            )
-        ]
-    return ChatHistory(messages=messages, pane=state.driver.capture(execution_id)[-8000:])
+    owned_execution(state.db, user, execution_id)
+    messages = [ChatMessageOut(role=m.role, content=m.content, created_at=m.created_at)
+                for m in chat_messages(state.db, execution_id)]
+    return ChatHistory(messages=messages,
+                       pane=state.driver.capture(execution_id)[-PANE_TAIL_CHARS:])
 
 
 @router.post(
@@ -161,11 +132,11 @@ def chat_history(execution_id: ExecutionId, user: CurrentUser, state: State) -> 
     response_model=RedeployAccepted,
 )
 def redeploy(execution_id: ExecutionId, user: WriteUser, state: State) -> RedeployAccepted:
-    run = request_redeploy(state.db, owned_execution(state, user, execution_id))
+    run = request_redeploy(state.db, owned_execution(state.db, user, execution_id))
     return RedeployAccepted(run=run, status_url=f"/api/status/{execution_id}")
 
 
 @router.post("/cancel/{execution_id}", status_code=status.HTTP_202_ACCEPTED, response_model=Message)
 def cancel_execution(execution_id: ExecutionId, user: WriteUser, state: State) -> Message:
-    cancel(state.db, owned_execution(state, user, execution_id))
+    jobs.cancel_execution(state.db, owned_execution(state.db, user, execution_id))
     return Message(status="cancelling")

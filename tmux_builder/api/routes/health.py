@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
-from sqlalchemy import text
 
 from tmux_builder.api.deps import State
+from tmux_builder.api.schemas import HealthOut
+from tmux_builder.platform.ops.liveness import database_answers
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
-def healthz(state: State) -> dict[str, Any]:
-    with state.db.transaction() as tx:
-        tx.execute(text("SELECT 1"))
-    return {
-        "status": "ok",
-        "database": state.db.engine.dialect.name,
-        "pulumi": str(state.engine.config.pulumi_binary.name),
-    }
+@router.get("/healthz", response_model=HealthOut)
+def healthz(state: State) -> HealthOut:
+    return HealthOut(status="ok", database=database_answers(state.db),
+                     pulumi=state.engine.config.pulumi_binary.name)

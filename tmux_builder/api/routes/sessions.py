@@ -1,77 +1,80 @@
-"""Per-user and per-session routes, plus the autonomous-build seed's aliases."""
+"""Per-user and per-session routes, plus the autonomous-build seed's aliases. A teardown is
+a job: ``DELETE /api/sessions/{id}`` answers 202 with the URL that tells how it went."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, status
 
-from tmux_builder.api.deps import (
-    CurrentUser,
-    SessionId,
-    State,
-    UserId,
-    WriteUser,
-    own_user_id,
-    owned_session,
-)
+from tmux_builder.api.deps import CurrentUser, SessionId, State, UserId, WriteUser
 from tmux_builder.api.schemas import (
     ChatAccepted,
     ChatRequest,
     ExtendRequest,
     ExtendResponse,
-    SessionOut,
     StackOut,
-    StatusResponse,
-    TeardownOut,
+    TeardownAccepted,
 )
-from tmux_builder.platform.ops.teardown import teardown_session
-from tmux_builder.platform.sessions import extend_session, latest_execution_id, send_chat
-from tmux_builder.platform.status import execution_status, user_sessions
-from tmux_builder.stacks import user_stack_prefix
+from tmux_builder.platform.ops.teardown import request_teardown
+from tmux_builder.platform.sessions.ownership import own_user_id, owned_session
+from tmux_builder.platform.sessions.requests import extend_session, latest_execution_id, send_chat
+from tmux_builder.platform.sessions.status import (
+    ExecutionState,
+    SessionSummary,
+    TeardownState,
+    execution_status,
+    teardown_state,
+    user_sessions,
+)
+from tmux_builder.stacks import StackRecord, user_stack_prefix
 
 router = APIRouter(prefix="/api", tags=["sessions"])
+OWNER_TEARDOWN = "deleted by its owner"
 
 
-@router.get("/user/{user_id}/sessions", response_model=list[SessionOut])
-def list_sessions(user_id: UserId, user: CurrentUser, state: State) -> list[dict[str, Any]]:
+@router.get("/user/{user_id}/sessions", response_model=list[SessionSummary])
+def list_sessions(user_id: UserId, user: CurrentUser, state: State) -> list[SessionSummary]:
     return user_sessions(state.db, own_user_id(user_id, user))
 
 
 @router.get("/users/{user_id}/stacks", response_model=list[StackOut])
-def list_stacks(user_id: UserId, user: CurrentUser, state: State) -> list[dict[str, Any]]:
-    prefix = user_stack_prefix(own_user_id(user_id, user))
-    return [record.__dict__ for record in state.engine.list_stacks(prefix=prefix)]
+def list_stacks(user_id: UserId, user: CurrentUser, state: State) -> list[StackRecord]:
+    """The user's stacks as the Pulumi backend lists them."""
+    return state.engine.list_stacks(prefix=user_stack_prefix(own_user_id(user_id, user)))
 
 
-@router.delete("/sessions/{session_id}", response_model=TeardownOut)
-def delete_session(session_id: SessionId, user: WriteUser, state: State) -> TeardownOut:
-    """Tear the session down: destroy and remove its stack, stop its tmux session, archive
-    its workspace."""
-    owned_session(state, user, session_id)
-    report = teardown_session(
-        state.db,
-        state.settings,
-        state.engine,
-        state.driver,
-        session_id,
-        reason="deleted by its owner",
-    )
-    return TeardownOut(session_id=session_id, torn_down=report.torn_down, details=report.to_dict())
+def _teardown_url(session_id: str) -> str:
+    return f"/api/sessions/{session_id}/teardown"
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_202_ACCEPTED,
+               response_model=TeardownAccepted)
+def delete_session(session_id: SessionId, user: WriteUser, state: State) -> TeardownAccepted:
+    """Queue the session's teardown: destroy and remove its stack, stop its tmux session,
+    archive its workspace. The status URL says how it went."""
+    job_id = request_teardown(state.db, owned_session(state.db, user, session_id),
+                              reason=OWNER_TEARDOWN)
+    return TeardownAccepted(session_id=session_id, job_id=job_id,
+                            status_url=_teardown_url(session_id))
+
+
+@router.get("/sessions/{session_id}/teardown", response_model=TeardownState)
+def get_teardown(session_id: SessionId, user: CurrentUser, state: State) -> TeardownState:
+    """The newest teardown of the session: queued, running, done or failed, and its report."""
+    return teardown_state(state.db, owned_session(state.db, user, session_id))
 
 
 @router.post("/sessions/{session_id}/extend", response_model=ExtendResponse)
 def extend(
     session_id: SessionId, body: ExtendRequest, user: WriteUser, state: State
 ) -> ExtendResponse:
-    owned_session(state, user, session_id)
+    owned_session(state.db, user, session_id)
     return ExtendResponse(
         session_id=session_id, expires_at=extend_session(state.db, session_id, body.days)
     )
 
 
-@router.get("/session/{guid}/status", response_model=StatusResponse)
-def seed_status(guid: UserId, user: CurrentUser, state: State) -> dict[str, Any]:
+@router.get("/session/{guid}/status", response_model=ExecutionState)
+def seed_status(guid: UserId, user: CurrentUser, state: State) -> ExecutionState:
     """The status of the user's newest session (seed alias; ``guid`` is the user id)."""
     return execution_status(state.db, latest_execution_id(state.db, own_user_id(guid, user)))
 

@@ -15,7 +15,7 @@ from tmux_builder.api.schemas import (
     RenameTokenRequest,
     TokenOut,
 )
-from tmux_builder.platform.tokens import (
+from tmux_builder.platform.accounts.tokens import (
     Caller,
     create_token,
     list_tokens,

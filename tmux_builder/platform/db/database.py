@@ -9,13 +9,11 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from tmux_builder.platform.private_files import private_dir, private_file
+from tmux_builder.platform.core.private_files import private_dir, private_file
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 0x746D7862  # "tmxb": the advisory lock every migrating process takes
@@ -54,6 +52,9 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision, one migrator at a time: threads of
     this process wait on a lock, other processes on a PostgreSQL advisory lock (or a file lock
     beside a SQLite file). Each URL is migrated once per process."""
+    from alembic import command  # imported here: a read-only open never needs Alembic
+    from alembic.config import Config
+
     url = engine.url.render_as_string(hide_password=False)
     sqlite_file = _sqlite_path(url)
     in_memory = url.startswith("sqlite") and sqlite_file is None

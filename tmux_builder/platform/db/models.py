@@ -8,6 +8,14 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from tmux_builder.domain import (
+    ExecutionStatus,
+    JobStatus,
+    SessionStatus,
+    StepStatus,
+    TokenScope,
+)
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
@@ -57,7 +65,7 @@ class Token(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(64), default="token")
-    scope: Mapped[str] = mapped_column(String(8), default="write")
+    scope: Mapped[str] = mapped_column(String(8), default=TokenScope.write.value)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -80,7 +88,11 @@ class RecoveryCode(Base):
 
 
 class SessionRow(Base):
-    """A user's session: one workspace, one tmux session per execution, one stack."""
+    """A user's session: one workspace, one tmux session per execution, one stack.
+
+    Status, provider and site type hold the values of the ``tmux_builder.domain`` enums.
+    ``stack_name`` is always the session's execution id (``domain.execution_id_for``); the
+    column stays (indexed, unique, joined by the stack index) so that no migration is needed."""
 
     __tablename__ = "sessions"
 
@@ -89,7 +101,7 @@ class SessionRow(Base):
     host_provider: Mapped[str] = mapped_column(String(16))
     site_type: Mapped[str] = mapped_column(String(16))
     requirements: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=SessionStatus.active.value)
     workspace: Mapped[str] = mapped_column(Text)
     stack_name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -106,7 +118,7 @@ class Execution(Base):
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=ExecutionStatus.queued.value)
     current_step: Mapped[int] = mapped_column(Integer, default=0)
     current_step_name: Mapped[str | None] = mapped_column(String(32), default=None)
     deployed_url: Mapped[str | None] = mapped_column(Text, default=None)
@@ -130,7 +142,7 @@ class StepRecord(Base):
     run: Mapped[int] = mapped_column(Integer, default=1)
     number: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default=StepStatus.running.value)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
     duration_seconds: Mapped[float | None] = mapped_column(default=None)
@@ -171,7 +183,7 @@ class Job(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     execution_id: Mapped[str] = mapped_column(ForeignKey("executions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.queued.value, index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(80), default=None)

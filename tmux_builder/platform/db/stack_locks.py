@@ -27,9 +27,9 @@ from sqlalchemy import Integer, String, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db.database import Database
 from tmux_builder.platform.db.models import Base
-from tmux_builder.platform.settings import Settings
 from tmux_builder.stacks.locks import LeaseLost, LockHold, busy_error
 from tmux_builder.stacks.recovery import process_is_running
 

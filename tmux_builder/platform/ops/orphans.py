@@ -10,10 +10,10 @@ from typing import Any
 import psutil
 from sqlalchemy import select
 
+from tmux_builder.domain import SessionStatus, is_platform_stack
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Build, Database, Execution, SessionRow
 from tmux_builder.platform.ops.stack_index import indexed_names
-from tmux_builder.platform.settings import Settings
-from tmux_builder.pulumi_programs.shared import is_platform_stack
 from tmux_builder.stacks import StackEngine
 
 
@@ -53,7 +53,7 @@ def _sessions(db: Database) -> tuple[dict[str, str], set[str]]:
     """Active sessions by stack name, and the stacks of those that have deployed a build."""
     with db.transaction() as tx:
         live = dict(tx.execute(select(SessionRow.stack_name, SessionRow.id)
-                               .where(SessionRow.status == "active")).all())
+                               .where(SessionRow.status == SessionStatus.active)).all())
         deployed = set(tx.scalars(
             select(SessionRow.stack_name).join(Execution, Execution.session_id == SessionRow.id)
             .join(Build, Build.execution_id == Execution.id)))

@@ -1,30 +1,47 @@
-"""The reaper: tears down every active session past its ``expires_at``, on an interval inside
-the server (``run_reaper``) or once from the CLI (``tmux-builder reap``). One bad session never
-stops the others."""
+"""The reaper: every active session past its ``expires_at`` is torn down. Inside the server
+(``run_reaper``) and from the admin route each becomes a reap job for the workers; the CLI
+(``tmux-builder reap``, the operator's foreground command) tears them down inline
+(``reap_expired``). One bad session never stops the others."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from tmux_builder.domain import JobKind, SessionStatus
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, SessionRow
-from tmux_builder.platform.ops.teardown import Stopper, TeardownReport, teardown_session
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.shared_stacks import reap_unused_shared
+from tmux_builder.platform.ops.shared_stacks import reap_unused_shared
+from tmux_builder.platform.ops.teardown import (
+    Stopper,
+    TeardownReport,
+    request_teardown,
+    teardown_session,
+)
 from tmux_builder.stacks import StackEngine
 
 log = logging.getLogger(__name__)
 REASON = "expired"
 
 
-def expired_sessions(db: Database, now: datetime) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class QueuedTeardown:
+    session_id: str
+    stack_name: str
+    job_id: int
+
+
+def expired_sessions(db: Database, now: datetime | None = None) -> list[tuple[str, str]]:
     """(session id, stack name) of every active session whose expiry has passed, oldest first."""
+    now = now or datetime.now(UTC)
     with db.transaction() as tx:
         rows = tx.execute(select(SessionRow.id, SessionRow.stack_name)
-                          .where(SessionRow.status == "active", SessionRow.expires_at <= now)
+                          .where(SessionRow.status == SessionStatus.active,
+                                 SessionRow.expires_at <= now)
                           .order_by(SessionRow.expires_at)).all()
     return [(session_id, stack_name) for session_id, stack_name in rows]
 
@@ -39,7 +56,7 @@ def reap_expired(
     dry_run: bool = False,
 ) -> list[TeardownReport]:
     reports = []
-    for session_id, stack_name in expired_sessions(db, now or datetime.now(UTC)):
+    for session_id, stack_name in expired_sessions(db, now):
         if dry_run:
             reports.append(TeardownReport(session_id, stack_name, REASON, dry_run=True))
             continue
@@ -55,20 +72,22 @@ def reap_expired(
     return reports
 
 
-def run_reaper(db: Database, settings: Settings, stop: threading.Event) -> None:
-    """Reap now and then every ``settings.reaper_interval_seconds`` until ``stop`` is set."""
-    from tmux_builder.platform.agent_driver import AgentDriver
-    from tmux_builder.platform.engine import stack_engine
+def enqueue_expired(db: Database, now: datetime | None = None) -> list[QueuedTeardown]:
+    """Queue a reap job (teardown, then unused platform stacks) for every expired session;
+    a session whose teardown is already queued or running keeps that job."""
+    return [QueuedTeardown(session_id, stack_name,
+                           request_teardown(db, session_id, reason=REASON, kind=JobKind.reap))
+            for session_id, stack_name in expired_sessions(db, now)]
 
-    engine: StackEngine | None = None
+
+def run_reaper(db: Database, settings: Settings, stop: threading.Event) -> None:
+    """Every ``settings.reaper_interval_seconds`` until ``stop`` is set, queue the expired
+    sessions' teardowns for the workers."""
     while not stop.is_set():
         try:
-            engine = engine or stack_engine(settings)
-            reports = reap_expired(db, settings, engine, AgentDriver(settings))
-            for report in reports:
-                log.info("reaped %s: torn down=%s errors=%s", report.session_id,
-                         report.torn_down, report.errors)
-
+            for queued in enqueue_expired(db):
+                log.info("queued the teardown of expired session %s (job %s)",
+                         queued.session_id, queued.job_id)
         except Exception:  # the reaper outlives any one failure
             log.exception("reaper pass failed")
         stop.wait(settings.reaper_interval_seconds)

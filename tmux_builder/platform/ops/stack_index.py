@@ -3,42 +3,20 @@ operation and read by ``stacks ls`` (one query instead of a walk over the backen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
+from tmux_builder.domain import split_execution_id, validate_user_id
+from tmux_builder.platform.core.sql import rows_changed
 from tmux_builder.platform.db import Database, SessionRow, StackIndexRow
 from tmux_builder.platform.db.models import utcnow
-from tmux_builder.platform.ids import validate_user_id
-from tmux_builder.pulumi_programs.shared import is_platform_stack
-from tmux_builder.stacks import StackRecord
+from tmux_builder.platform.ops.stack_entries import IndexedStack, IndexEntry, stack_status
 
-INDEX_COLUMNS = ("name", "user_id", "session_id", "host_provider", "site_type",
-                 "resource_count", "last_update", "url", "expires_at", "status")
-
-
-@dataclass(frozen=True)
-class IndexEntry:
-    """What the index knows of one stack."""
-
-    name: str
-    user_id: str
-    session_id: str
-    host_provider: str
-    site_type: str
-    resource_count: int
-    last_update: datetime | None
-    url: str | None
-    expires_at: datetime | None
-
-
-def split_stack_name(name: str) -> tuple[str, str]:
-    """``<user_id>_<session_id>`` -> (user_id, session_id); the user id holds no ``_``."""
-    user_id, _, session_id = name.partition("_")
-    return user_id, session_id
-
+if TYPE_CHECKING:
+    from tmux_builder.stacks import StackRecord
 
 def parse_backend_time(value: str | datetime | None) -> datetime | None:
     """The backend's last-update time (the SDK gives a datetime or an ISO string), in UTC."""
@@ -51,7 +29,7 @@ def parse_backend_time(value: str | datetime | None) -> datetime | None:
 def entry_from_record(record: StackRecord, tags: dict[str, str], url: str | None = None,
                       ) -> IndexEntry:
     """An index entry rebuilt from the backend's own facts (stack summary and stack tags)."""
-    user_id, session_id = split_stack_name(record.name)
+    user_id, session_id = split_execution_id(record.name)
     expires = tags.get("ExpiresAt")
     return IndexEntry(
         name=record.name,
@@ -81,8 +59,8 @@ def record_stack(db: Database, entry: IndexEntry) -> None:
 def forget_stack(db: Database, stack_name: str) -> bool:
     """Drop the stack's row (after a destroy); True when there was one."""
     with db.transaction() as tx:
-        result = tx.execute(delete(StackIndexRow).where(StackIndexRow.name == stack_name))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rows_changed(tx, delete(StackIndexRow)
+                                 .where(StackIndexRow.name == stack_name)))
 
 
 def indexed_names(db: Database) -> set[str]:
@@ -90,9 +68,8 @@ def indexed_names(db: Database) -> set[str]:
         return set(tx.scalars(select(StackIndexRow.name)))
 
 
-def list_stack_index(db: Database, user_id: str | None = None) -> list[dict[str, Any]]:
-    """Every indexed stack (or one user's), newest first, with its session's status
-    (``shared`` for a platform stack, ``untracked`` when no session row names the stack)."""
+def list_stack_index(db: Database, user_id: str | None = None) -> list[IndexedStack]:
+    """Every indexed stack (or one user's), ordered by user and name, with its status."""
     query = (select(StackIndexRow, SessionRow.status)
              .outerjoin(SessionRow, SessionRow.stack_name == StackIndexRow.name)
              .order_by(StackIndexRow.user_id, StackIndexRow.name))
@@ -100,11 +77,6 @@ def list_stack_index(db: Database, user_id: str | None = None) -> list[dict[str,
         query = query.where(StackIndexRow.user_id == validate_user_id(user_id))
     with db.transaction() as tx:
         rows = tx.execute(query).all()
-    return [_as_dict(row, status or ("shared" if is_platform_stack(row.name) else "untracked"))
+    return [IndexedStack(**{f.name: getattr(row, f.name) for f in fields(IndexEntry)},
+                         status=stack_status(row.name, status))
             for row, status in rows]
-
-
-def _as_dict(row: StackIndexRow, status: str) -> dict[str, Any]:
-    values = {column: getattr(row, column, None) for column in INDEX_COLUMNS}
-    values["status"] = status
-    return values

@@ -1,5 +1,6 @@
-"""Tearing one session down: stop its work, destroy and remove its stack (retried with
-backoff), archive and delete its workspace, mark it torn down. Idempotent; a failure is
+"""Tearing one session down (queued as a job by ``request_teardown``, run by a worker): stop
+its work, destroy and remove its stack (retried with backoff), archive and delete its
+workspace, mark it torn down. Idempotent; a failure is
 recorded in the report and leaves the session active so that the next attempt resumes."""
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from tenacity import (
     wait_exponential,
 )
 
+from tmux_builder.domain import TEARDOWN_KINDS, JobKind, SessionStatus
 from tmux_builder.errors import NotFoundError
+from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.core.workspaces import archive_workspace
 from tmux_builder.platform.db import Database, Execution, SessionRow
+from tmux_builder.platform.ops.shared_stacks import release_slot
 from tmux_builder.platform.ops.stack_index import forget_stack
-from tmux_builder.platform.sessions import cancel
-from tmux_builder.platform.settings import Settings
-from tmux_builder.platform.shared_stacks import release_slot
-from tmux_builder.platform.workspaces import archive_workspace
+from tmux_builder.platform.queue.jobs import cancel_execution, enqueue, pending_job
 from tmux_builder.stacks import StackEngine
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,23 @@ def _load(db: Database, session_id: str) -> _Target:
         return _Target(row.id, row.stack_name, Path(row.workspace), row.status, executions)
 
 
+def request_teardown(db: Database, session_id: str, *, reason: str,
+                     kind: JobKind = JobKind.teardown) -> int:
+    """Queue the session's teardown (a job on its execution); returns the job id. A teardown
+    already queued or running is returned again rather than doubled."""
+    with db.transaction() as tx:
+        session = tx.get(SessionRow, session_id)
+        if session is None or not session.executions:
+            raise NotFoundError("not found", field="session_id")
+        execution_id = session.executions[0].id
+        pending = pending_job(tx, execution_id, TEARDOWN_KINDS)
+        if pending is not None:
+            return pending
+        job = enqueue(tx, execution_id, kind, {"session_id": session_id, "reason": reason})
+        tx.flush()
+        return job.id
+
+
 def teardown_session(
     db: Database,
     settings: Settings,
@@ -86,7 +105,7 @@ def teardown_session(
 ) -> TeardownReport:
     target = _load(db, session_id)
     report = TeardownReport(target.session_id, target.stack_name, reason)
-    if target.status == "torn_down":
+    if target.status == SessionStatus.torn_down:
         report.torn_down = report.already_torn_down = True
         return report
     _stop_work(db, driver, target, report)
@@ -108,7 +127,7 @@ def teardown_session(
 def _stop_work(db: Database, driver: Stopper, target: _Target, report: TeardownReport) -> None:
     """Cancel queued jobs (and ask running ones to stop), then kill each tmux session."""
     for execution_id in target.execution_ids:
-        cancel(db, execution_id)
+        cancel_execution(db, execution_id)
         report.executions_cancelled.append(execution_id)
         try:
             if driver.stop(execution_id):
@@ -169,5 +188,5 @@ def _mark_torn_down(db: Database, session_id: str) -> None:
     with db.transaction() as tx:
         row = tx.get(SessionRow, session_id)
         assert row is not None
-        row.status = "torn_down"
+        row.status = SessionStatus.torn_down
         row.torn_down_at = datetime.now(UTC)

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from tmux_builder.errors import InvalidInputError, NotFoundError
-from tmux_builder.platform.private_files import private_dir
-from tmux_builder.platform.settings import Settings
+from tmux_builder.platform.core.private_files import private_dir
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.store.keys import (
     artifact_key,
     session_prefix,

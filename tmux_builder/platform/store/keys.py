@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
+from tmux_builder.domain import validate_session_id, validate_user_id
 from tmux_builder.errors import InvalidInputError
-from tmux_builder.platform.ids import validate_session_id, validate_user_id
 
 ARTIFACT_KINDS = ("screenshots", "thumbnails", "e2e", "health", "logs")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")

@@ -21,7 +21,7 @@ from typing import Any
 
 import psutil
 
-from tmux_builder.platform.sandbox import Sandbox
+from tmux_builder.platform.agent.sandbox import Sandbox
 from tmux_builder.platform.verification.browser import CHROMIUM_PATH
 from tmux_builder.platform.verification.junit import Counts, TestOutcome, count, read_report
 from tmux_builder.platform.verification.urls import require_http_url, require_positive

@@ -91,7 +91,8 @@ def save_result(result: HealthResult, path: Path) -> Path:
 
 def _last_probe(state: RetryCallState) -> Probe:
     assert state.outcome is not None
-    return state.outcome.result()
+    probe: Probe = state.outcome.result()
+    return probe
 
 
 def probe_once(client: httpx.Client, url: str) -> Probe:

@@ -2,9 +2,14 @@
    a header, never in the URL), logs, screenshot, builds, chat and the actions. */
 "use strict";
 
-const REDEPLOY_FIRST_STEP = 6;
-const TOTAL_STEPS = 9;
-const FINAL = new Set(["completed", "failed", "cancelled"]);
+/* The platform's words come from the server (rendered into the page from its enums). */
+const DOMAIN = JSON.parse(document.getElementById("domain-data").textContent);
+const { REDEPLOY_FIRST_STEP, TOTAL_STEPS } = DOMAIN;
+const EXECUTION = DOMAIN.execution_status;
+const STEP_STATUS = DOMAIN.step_status;
+const STEP = DOMAIN.step;
+const TORN_DOWN = DOMAIN.session_status.torn_down;
+const FINAL = new Set(DOMAIN.final_statuses);
 const MAX_LOG_LINES = 1500;
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -79,7 +84,7 @@ document.addEventListener("DOMContentLoaded", () => {
   /* ---------- status, url, error, builds ---------- */
 
   function setStatus(status) {
-    state.status = state.tornDown ? "torn_down" : status;
+    state.status = state.tornDown ? TORN_DOWN : status;
     const badge = $("status-badge");
     badge.dataset.status = state.status;
     badge.textContent = state.status.replace(/_/g, " ");
@@ -97,7 +102,7 @@ document.addEventListener("DOMContentLoaded", () => {
     } else if (!state.tornDown) {
       line.replaceChildren(el("span", { class: "muted", text: "Not deployed yet." }));
     }
-    const failed = info.status === "failed" || (info.error && info.status !== "completed");
+    const failed = info.status === EXECUTION.failed || (info.error && info.status !== EXECUTION.completed);
     $("error-box").hidden = !failed;
     if (failed) {
       $("error-text").textContent = info.error || "The execution failed.";
@@ -138,7 +143,7 @@ document.addEventListener("DOMContentLoaded", () => {
       state.builds = info.builds;
       renderBuilds();
       renderState(info);
-      const shot = info.steps.filter((s) => s.name === "screenshot" && s.status === "completed");
+      const shot = info.steps.filter((s) => s.name === STEP.screenshot && s.status === STEP_STATUS.completed);
       if (shot.length) loadScreenshot(`${shot[shot.length - 1].run}`);
       return info;
     } catch (error) {
@@ -197,8 +202,8 @@ document.addEventListener("DOMContentLoaded", () => {
     try { data = JSON.parse(raw); } catch (_) { return; }
     if (name === "step") {
       addStep(data);
-      if (data.status === "completed" && data.name === "screenshot") loadScreenshot(`${data.run}`);
-      if (data.status === "completed" && data.name === "deploy") refreshStatus();
+      if (data.status === STEP_STATUS.completed && data.name === STEP.screenshot) loadScreenshot(`${data.run}`);
+      if (data.status === STEP_STATUS.completed && data.name === STEP.deploy) refreshStatus();
     } else if (name === "log") {
       counter.logs += 1;
       if (counter.logs > state.logsSeen) {
@@ -390,7 +395,7 @@ document.addEventListener("DOMContentLoaded", () => {
       renderSteps();
       renderProgress({ completed_steps: REDEPLOY_FIRST_STEP - 1, total_steps: TOTAL_STEPS,
         percent: Math.round((100 * (REDEPLOY_FIRST_STEP - 1)) / TOTAL_STEPS) });
-      setStatus("queued");
+      setStatus(EXECUTION.queued);
       follow();
     } catch (error) {
       handleAuthError(error);
@@ -421,7 +426,16 @@ document.addEventListener("DOMContentLoaded", () => {
     $("chat-input").disabled = true;
     streamState("closed");
     renderBuilds();
-    setStatus("torn_down");
+    setStatus(TORN_DOWN);
+  }
+
+  /* The teardown is a job: poll its status URL until it is done or failed. */
+  async function waitForTeardown(statusUrl) {
+    for (;;) {
+      const result = await TB.api("GET", statusUrl);
+      if (result.torn_down || DOMAIN.job_ended.includes(result.job_status)) return result;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   }
 
   $("teardown-btn").addEventListener("click", async () => {
@@ -431,7 +445,8 @@ document.addEventListener("DOMContentLoaded", () => {
     $("teardown-btn").disabled = true;
     $("teardown-btn").textContent = "Tearing down…";
     try {
-      const result = await TB.api("DELETE", `/api/sessions/${encodeURIComponent(sessionId)}`);
+      const accepted = await TB.api("DELETE", `/api/sessions/${encodeURIComponent(sessionId)}`);
+      const result = await waitForTeardown(accepted.status_url);
       if (result.torn_down) {
         markTornDown(null);
         TB.flash("The session was torn down.");

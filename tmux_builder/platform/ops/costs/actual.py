@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.ops.costs.aws_cost_explorer import (
     CostExplorerClient,
     aws_costs_by_tag,
@@ -27,7 +28,6 @@ from tmux_builder.platform.ops.costs.azure_cost_management import (
     cost_management_client,
 )
 from tmux_builder.platform.ops.costs.errors import ActualCostUnavailable
-from tmux_builder.platform.settings import Settings
 
 
 @dataclass(frozen=True)

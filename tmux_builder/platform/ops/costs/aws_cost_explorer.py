@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.ops.costs.errors import ActualCostUnavailable
-from tmux_builder.platform.settings import Settings
 
 TAG = "UserGUID"
 METRIC = "UnblendedCost"

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.ops.costs.errors import ActualCostUnavailable
-from tmux_builder.platform.settings import Settings
 
 TAG = "UserGUID"
 API_VERSION = "2023-11-01"
@@ -87,7 +87,8 @@ def _rows(properties: dict[str, Any], totals: dict[tuple[str, str], float]) -> N
     for values in properties["rows"]:
         row = dict(zip(columns, values, strict=True))
         key = (str(row.get("TagValue") or "untagged"), str(row.get("Currency", "USD")))
-        totals[key] = totals.get(key, 0.0) + float(row.get("Cost", row.get("PreTaxCost", 0)))
+        cost = row.get("Cost", row.get("PreTaxCost")) or 0
+        totals[key] = totals.get(key, 0.0) + float(cost)
 
 
 def azure_costs_by_tag(client: httpx.Client, subscription_id: str, start: date, end: date,

@@ -12,14 +12,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tmux_builder.domain import split_execution_id
 from tmux_builder.errors import InvalidInputError
+from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import CostSnapshot, Database, StackIndexRow
 from tmux_builder.platform.ops.costs.actual import ActualCosts, cached_actual_costs
 from tmux_builder.platform.ops.costs.estimate import GROUP_TAGS, ResourceCost, estimate_export
 from tmux_builder.platform.ops.costs.exports import stack_exports
 from tmux_builder.platform.ops.costs.prices import PriceTable, load_price_table
-from tmux_builder.platform.ops.stack_index import split_stack_name
-from tmux_builder.platform.settings import Settings
 from tmux_builder.stacks import StackEngine
 
 ALIASES = {"user": "UserGUID", "session": "SessionID", "provider": "HostProvider",
@@ -49,11 +49,11 @@ class CostReport:
 
     @property
     def monthly_usd(self) -> float:
-        return round(sum(row["monthly_usd"] for row in self.rows), 4)
+        return round(sum(float(row["monthly_usd"]) for row in self.rows), 4)
 
     @property
     def to_date_usd(self) -> float:
-        return round(sum(row["to_date_usd"] for row in self.rows), 4)
+        return round(sum(float(row["to_date_usd"]) for row in self.rows), 4)
 
     @property
     def source(self) -> str:
@@ -116,7 +116,7 @@ def _stack_facts(db: Database) -> dict[str, dict[str, str]]:
 
 
 def _fallback_facts(stack_name: str) -> dict[str, str]:
-    user_id, session_id = split_stack_name(stack_name)
+    user_id, session_id = split_execution_id(stack_name)
     return {"UserGUID": user_id, "SessionID": session_id}
 
 

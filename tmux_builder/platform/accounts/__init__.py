@@ -1,0 +1,1 @@
+"""Accounts: bearer tokens, recovery by email, and tokens issued by the operator."""

@@ -1,0 +1,1 @@
+"""The durable job queue: enqueue, claim under a lease, heartbeat, finish, cancel."""
