@@ -13,6 +13,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from tenacity import retry, stop_after_attempt, wait_fixed
 
 from tests.support import leftovers
@@ -22,6 +24,10 @@ from tmux_builder.platform.db.stack_engine import stack_engine
 from tmux_builder.platform.sites.deployments import SessionFacts
 from tmux_builder.platform.sites.server import site_server_thread
 from tmux_builder.stacks import StackEngine
+
+# Property tests keep no example database in the checkout: the suite leaves no file behind.
+hypothesis_settings.register_profile("suite", database=None)
+hypothesis_settings.load_profile("suite")
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -125,8 +131,12 @@ def _processes_inside(folder: Path) -> list[psutil.Process]:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Mark this session: every process it starts inherits the mark."""
+    """Mark this session: every process it starts inherits the mark. Hypothesis keeps its
+    caches in the session's temporary folder, not in the checkout."""
     os.environ[leftovers.MARK] = uuid.uuid4().hex
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is not None:
+        set_hypothesis_home_dir(factory.getbasetemp() / "hypothesis")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -38,7 +38,6 @@ from tmux_builder.platform.sites.server import stop_site_server_background
 from tmux_builder.platform.verification.browser import CHROMIUM_ARGS, CHROMIUM_PATH
 
 ADMIN_TOKEN = "admin-test-token-123456"
-OUTPUT = Path(__file__).parent / "output"
 CODE_IN_MAIL = re.compile(r"sign-in code is (\d{8})")
 
 
@@ -88,9 +87,17 @@ def server(api_settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where a browser test saves its pages as PNGs: the test's own temporary folder (pytest
+    keeps the last runs' folders under its base temp, to look at)."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
 def page() -> Iterator[Page]:
     """A real Chromium page; fails the test on any JavaScript error."""
-    OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True,
                                              args=list(CHROMIUM_ARGS))

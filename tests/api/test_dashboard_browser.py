@@ -1,7 +1,7 @@
 """The dashboard in a real Chromium against a real server with a real worker: create a session
 from the sign-in page, watch the progress bar reach 9/9 without reloading, see the screenshot,
 chat, redeploy to build_v2, tear down, sign in again with the token; the admin page shows the
-stacks. Each page is saved as a PNG under ``tests/api/output/``."""
+stacks. Each page is saved as a PNG in the test's temporary folder."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.api.conftest import ADMIN_TOKEN, OUTPUT, auth
+from tests.api.conftest import ADMIN_TOKEN, auth
 from tests.support.waiting import wait_until
 from tmux_builder.domain import FINAL_EXECUTION_STATUSES
 from tmux_builder.platform.verification.browser import CHROMIUM_PATH
@@ -34,10 +34,10 @@ def _image_loaded(page: Page, selector: str) -> None:
         "&& img.naturalWidth > 0; }", arg=selector, timeout=PIPELINE_TIMEOUT_MS)
 
 
-def test_user_flow_in_the_browser(server: str, page: Page) -> None:
+def test_user_flow_in_the_browser(server: str, page: Page, shots: Path) -> None:
     page.goto(f"{server}/")
     expect(page.get_by_role("heading", name="Start a new site")).to_be_visible()
-    page.screenshot(path=OUTPUT / "signin.png", full_page=True)
+    page.screenshot(path=shots / "signin.png", full_page=True)
 
     form = page.locator("#create-form")
     form.locator("[name=email]").fill("browser@example.com")
@@ -65,7 +65,7 @@ def test_user_flow_in_the_browser(server: str, page: Page) -> None:
     assert "Leaf Lane" in httpx.get(site.get_attribute("href") or "").text
     _image_loaded(page, "#shot-thumb")
     expect(page.locator('#builds [data-label="build_v1"]')).to_be_visible()
-    page.screenshot(path=OUTPUT / "session.png", full_page=True)
+    page.screenshot(path=shots / "session.png", full_page=True)
 
     page.locator("#shot-open").click()
     _image_loaded(page, "#shot-full")
@@ -89,7 +89,7 @@ def test_user_flow_in_the_browser(server: str, page: Page) -> None:
     page.set_viewport_size({"width": 375, "height": 812})
     expect(page.locator("#progress")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "no sideways scroll"
-    page.screenshot(path=OUTPUT / "session-375px.png", full_page=True)
+    page.screenshot(path=shots / "session-375px.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
     page.once("dialog", lambda dialog: dialog.accept())
@@ -102,7 +102,7 @@ def test_user_flow_in_the_browser(server: str, page: Page) -> None:
     page.goto(f"{server}/app")
     expect(page.locator(".session-card")).to_have_count(1)
     expect(page.locator(".session-card code")).to_have_text(execution_id.split("_", 1)[1])
-    page.screenshot(path=OUTPUT / "sessions.png", full_page=True)
+    page.screenshot(path=shots / "sessions.png", full_page=True)
 
     user_id = page.evaluate("sessionStorage.getItem('tb.user')")
     token = page.evaluate("sessionStorage.getItem('tb.token')")
@@ -120,7 +120,7 @@ def test_user_flow_in_the_browser(server: str, page: Page) -> None:
     expect(page.locator(".session-card")).to_have_count(1)
 
 
-def test_admin_page_in_the_browser(server: str, page: Page) -> None:
+def test_admin_page_in_the_browser(server: str, page: Page, shots: Path) -> None:
     created = httpx.post(f"{server}/api/create-user", json={
         "email": "admin-view@example.com", "phone": "+1 555 0177", "host_provider": "local",
         "site_type": "static", "requirements": REQUEST}).json()
@@ -147,4 +147,4 @@ def test_admin_page_in_the_browser(server: str, page: Page) -> None:
     expect(page.locator(".user-group h3")).to_contain_text(created["user_id"])
     expect(page.locator("#orphans-count")).to_contain_text("found")
     _image_loaded(page, "#cost-chart")
-    page.screenshot(path=OUTPUT / "admin.png", full_page=True)
+    page.screenshot(path=shots / "admin.png", full_page=True)

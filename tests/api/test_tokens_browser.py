@@ -2,7 +2,7 @@
 server on loopback: a taken identity is refused on the sign-in page with the way back in;
 the tokens page lists, creates (shown once), renames, rotates and revokes tokens, and what
 it does holds against the API; a lost token comes back through the emailed code. Pages are
-saved as PNGs under ``tests/api/output/``."""
+saved as PNGs in the test's temporary folder."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.api.conftest import OUTPUT, Mailbox, auth
+from tests.api.conftest import Mailbox, auth
 from tests.api.live_server import serving
 from tests.conftest import free_port
 from tmux_builder.api.app import create_app
@@ -41,7 +41,7 @@ def _row(page: Page, index: int):  # type: ignore[no-untyped-def]
     return page.locator("#tokens-table tbody tr.token-row").nth(index)
 
 
-def test_tokens_page_and_recovery_in_the_browser(base: str, page: Page,
+def test_tokens_page_and_recovery_in_the_browser(base: str, page: Page, shots: Path,
                                                  mailbox: Mailbox) -> None:
     owner = httpx.post(f"{base}/api/create-user", json={
         "email": EMAIL, "phone": PHONE, "host_provider": "local", "site_type": "static",
@@ -97,7 +97,7 @@ def test_tokens_page_and_recovery_in_the_browser(base: str, page: Page,
     expect(_row(page, 2)).to_have_attribute("data-state", "revoked")
     expect(page.locator("#new-token")).to_be_hidden()
     assert httpx.get(status_url, headers=auth(successor)).status_code == 401, "revoked"
-    page.screenshot(path=OUTPUT / "tokens.png", full_page=True)
+    page.screenshot(path=shots / "tokens.png", full_page=True)
 
     page.evaluate("sessionStorage.clear()")
     page.goto(f"{base}/")
@@ -121,4 +121,4 @@ def test_tokens_page_and_recovery_in_the_browser(base: str, page: Page,
     assert page.evaluate("sessionStorage.getItem('tb.token')") == rotated, "the tab keeps up"
     page.reload()
     expect(page.locator("#tokens-table tbody tr.token-row")).to_have_count(5)
-    page.screenshot(path=OUTPUT / "tokens-recovered.png", full_page=True)
+    page.screenshot(path=shots / "tokens-recovered.png", full_page=True)
