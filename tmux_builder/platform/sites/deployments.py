@@ -138,9 +138,9 @@ def deploy_site(
 
 def index_deployment(db: Database, engine: StackEngine, facts: SessionFacts,
                      result: OperationResult) -> None:
-    """Write the deployed stack's row of the stack index from the backend's summary."""
-    record = next((r for r in engine.list_stacks(prefix=facts.stack_name)
-                   if r.name == facts.stack_name), None)
+    """Write the deployed stack's row of the stack index from the stack's own summary
+    (its checkpoint on a file backend: no walk over every stack of the backend)."""
+    record = engine.summary(facts.stack_name)
     record_stack(db, IndexEntry(
         name=facts.stack_name,
         user_id=facts.user_id,

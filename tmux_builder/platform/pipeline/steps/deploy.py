@@ -1,5 +1,6 @@
 """Step 6, ``deploy``: ``source/`` becomes the session's stack (recovered first when a dead
-worker left it locked), a cancel stops the engine gracefully, and the build is recorded."""
+worker left a lock or pending operations), a cancel stops the engine gracefully, and the
+build is recorded."""
 
 from __future__ import annotations
 
@@ -28,8 +29,9 @@ class DeployResult:
 
 def deploy_the_site(ctx: StepContext) -> DeployResult:
     services, stack = ctx.services, ctx.facts.stack_name
-    if services.engine.exists(stack):
-        services.engine.recover(stack)  # clears what a dead worker left, then refreshes
+    # needs_recovery reads the state files (no CLI start); exists only when it says yes.
+    if services.engine.needs_recovery(stack) and services.engine.exists(stack):
+        services.engine.recover(stack, refresh=False)  # clears what a dead worker left
 
     def on_event(event: StackEvent) -> None:
         if event.kind in LOGGED_EVENTS:
