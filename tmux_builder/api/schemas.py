@@ -134,6 +134,19 @@ class RedeployAccepted(BaseModel):
     status_url: str
 
 
+class RollbackRequest(Strict):
+    build: int = Field(ge=1, description="The number of an earlier good build (1 for build_v1).")
+
+
+class RollbackAccepted(BaseModel):
+    session_id: str
+    execution_id: str
+    build: str
+    job_id: int
+    status: str = JobStatus.queued
+    status_url: str = Field(description="GET it to follow the rollback.")
+
+
 class ExtendRequest(Strict):
     days: float = Field(gt=0, le=90)
 

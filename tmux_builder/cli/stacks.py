@@ -73,3 +73,23 @@ def stacks_reconcile(
                       ("repaired" if report.repaired else "differences found"))
     if not report.in_step and not report.repaired:
         raise typer.Exit(code=1)
+
+
+@stacks_app.command("rollback")
+def stacks_rollback(
+    session_id: Annotated[str, typer.Argument(help="The session (sess_YYYYMMDD_HHMMSS_xxxx).")],
+    build: Annotated[int, typer.Argument(help="The good build to bring back (1 = build_v1).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Queue the deploy of an earlier good build of a session (a worker runs it; the
+    session's status then says `rolled back to build_vK`)."""
+    from tmux_builder.cli.services import database
+    from tmux_builder.domain import validate_session_id
+    from tmux_builder.platform.sessions.rollbacks import request_rollback
+
+    queued = request_rollback(database(), validate_session_id(session_id), build)
+    if as_json:
+        echo_json(queued)
+    else:
+        console.print(f"rollback of {queued.session_id} to {queued.build} queued as job "
+                      f"{queued.job_id}")

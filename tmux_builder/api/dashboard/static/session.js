@@ -25,6 +25,7 @@ document.addEventListener("DOMContentLoaded", () => {
     records: new Map(),
     status: "loading",
     builds: [],
+    live: null,
     tornDown: false,
     streaming: false,
     logsSeen: 0,
@@ -110,6 +111,29 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 
+  function planText(plan) {
+    if (!plan) return "";
+    if (!plan.changes.length) return "preview: no changes";
+    const ops = ["create", "update", "replace", "delete"];
+    return "preview: " + ops.map((op) => {
+      const named = plan.changes.filter((c) => c.op === op)
+        .map((c) => c.diffs.length ? `${c.name} (${c.diffs.join(", ")})` : c.name);
+      return named.length ? `${named.length} to ${op}: ${named.join(", ")}` : null;
+    }).filter(Boolean).join("; ");
+  }
+
+  function buildNumber(label) {
+    return Number(label.slice(label.lastIndexOf("v") + 1));
+  }
+
+  function rollbackButton(build) {
+    const button = el("button", { type: "button", class: "button small rollback-btn",
+      text: `Roll back to ${build.label}`, dataset: { build: String(buildNumber(build.label)) } });
+    button.disabled = !FINAL.has(state.status) || state.waitingForAgent;
+    button.addEventListener("click", () => rollBack(build.label));
+    return button;
+  }
+
   function renderBuilds() {
     const list = $("builds");
     list.replaceChildren();
@@ -118,11 +142,39 @@ document.addEventListener("DOMContentLoaded", () => {
       return;
     }
     for (const build of [...state.builds].reverse()) {
-      list.append(el("li", { class: "build", dataset: { label: build.label } },
+      const live = build.label === state.live;
+      list.append(el("li", { class: "build", dataset: { label: build.label, outcome: build.outcome } },
         el("strong", { text: build.label }),
+        el("span", { class: "badge", dataset: { status: build.outcome }, text: build.outcome }),
+        live ? el("span", { class: "badge live", text: "live" }) : null,
         build.url && !state.tornDown ? TB.safeLink(build.url, "open") : null,
         el("span", { class: "muted small",
-          text: `${TB.when(build.created_at)}${build.pulumi_update != null ? ` · Pulumi update #${build.pulumi_update}` : ""}` })));
+          text: `${TB.when(build.created_at)}${build.pulumi_update != null ? ` · Pulumi update #${build.pulumi_update}` : ""}` }),
+        build.plan ? el("span", { class: "small build-plan", text: planText(build.plan) }) : null,
+        build.failure ? el("span", { class: "small build-failure", text: `failed ${build.failure}` }) : null,
+        build.outcome === "good" && !live && !state.tornDown ? rollbackButton(build) : null));
+    }
+  }
+
+  function renderRollback(info) {
+    const box = $("rollback-box");
+    box.hidden = !info.rollback;
+    if (info.rollback) $("rollback-text").textContent = info.rollback.message;
+  }
+
+  async function rollBack(label) {
+    const sure = window.confirm(`Deploy ${label} again? The site then serves ${label}.`);
+    if (!sure) return;
+    try {
+      const accepted = await TB.api("POST", `/api/sessions/${encodeURIComponent(sessionId)}/rollback`,
+        { body: { build: buildNumber(label) } });
+      TB.flash(`Rollback to ${accepted.build} queued.`);
+      setStatus(EXECUTION.queued);
+      renderBuilds();
+      follow();
+    } catch (error) {
+      handleAuthError(error);
+      TB.flash(error.message, "error");
     }
   }
 
@@ -133,6 +185,9 @@ document.addEventListener("DOMContentLoaded", () => {
     $("cancel-btn").disabled = ended || !busy;
     $("teardown-btn").disabled = ended;
     $("chat-send").disabled = state.tornDown || state.waitingForAgent;
+    for (const button of document.querySelectorAll(".rollback-btn")) {
+      button.disabled = ended || busy || state.waitingForAgent;
+    }
   }
 
   async function refreshStatus() {
@@ -141,7 +196,9 @@ document.addEventListener("DOMContentLoaded", () => {
       state.records.clear();
       for (const step of info.steps) addStep(step);
       state.builds = info.builds;
+      state.live = info.live_build;
       renderBuilds();
+      renderRollback(info);
       renderState(info);
       const shot = info.steps.filter((s) => s.name === STEP.screenshot && s.status === STEP_STATUS.completed);
       if (shot.length) loadScreenshot(`${shot[shot.length - 1].run}`);
