@@ -23,7 +23,15 @@ from tmux_builder.domain import (
     StepStatus,
 )
 from tmux_builder.errors import NotFoundError
-from tmux_builder.platform.db import ChatMessage, Database, Execution, Job, LogEvent, SessionRow
+from tmux_builder.platform.db import (
+    ChatMessage,
+    Database,
+    Execution,
+    Job,
+    LogEvent,
+    SessionRow,
+    StackIndexRow,
+)
 from tmux_builder.platform.pipeline.records import progress
 
 LOG_MESSAGE_MAX = 2000
@@ -85,6 +93,8 @@ class ExecutionState(Outcome):
     # at, message), None when the newest build is live
     live_build: str | None = None
     rollback: dict[str, Any] | None = None
+    # what the newest drift check found changed outside Pulumi (a redeploy repairs it)
+    drift: dict[str, Any] | None = None
 
     @property
     def finished(self) -> bool:
@@ -111,6 +121,11 @@ def _outcome(execution: Execution) -> dict[str, Any]:
             "debug_id": execution.debug_id}
 
 
+def _drift(tx: Session, stack_name: str) -> dict[str, Any] | None:
+    row = tx.get(StackIndexRow, stack_name)
+    return dict(row.drift) if row is not None and row.drift else None
+
+
 def execution_status(db: Database, execution_id: str) -> ExecutionState:
     with db.transaction() as tx:
         execution = _execution(tx, execution_id)
@@ -130,6 +145,7 @@ def execution_status(db: Database, execution_id: str) -> ExecutionState:
             step_names=[step.value for step in STEPS],
             live_build=f"build_v{execution.live_build}" if execution.live_build else None,
             rollback=execution.rollback,
+            drift=_drift(tx, execution.session.stack_name),
         )
 
 

@@ -156,6 +156,14 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 
+  function renderDrift(info) {
+    $("drift-box").hidden = !info.drift || state.tornDown;
+    if (info.drift) {
+      $("drift-text").textContent = info.drift.changes
+        .map((c) => `${c.name}: ${c.op}${c.diffs.length ? ` (${c.diffs.join(", ")})` : ""}`).join("; ");
+    }
+  }
+
   function renderRollback(info) {
     const box = $("rollback-box");
     box.hidden = !info.rollback;
@@ -185,6 +193,7 @@ document.addEventListener("DOMContentLoaded", () => {
     $("cancel-btn").disabled = ended || !busy;
     $("teardown-btn").disabled = ended;
     $("chat-send").disabled = state.tornDown || state.waitingForAgent;
+    $("repair-btn").disabled = $("redeploy-btn").disabled;
     for (const button of document.querySelectorAll(".rollback-btn")) {
       button.disabled = ended || busy || state.waitingForAgent;
     }
@@ -199,6 +208,7 @@ document.addEventListener("DOMContentLoaded", () => {
       state.live = info.live_build;
       renderBuilds();
       renderRollback(info);
+      renderDrift(info);
       renderState(info);
       const shot = info.steps.filter((s) => s.name === STEP.screenshot && s.status === STEP_STATUS.completed);
       if (shot.length) loadScreenshot(`${shot[shot.length - 1].run}`);
@@ -460,6 +470,9 @@ document.addEventListener("DOMContentLoaded", () => {
       updateActions();
     }
   });
+
+  /* A drifted stack is repaired by a redeploy: it refreshes the stack first. */
+  $("repair-btn").addEventListener("click", () => $("redeploy-btn").click());
 
   $("cancel-btn").addEventListener("click", async () => {
     $("cancel-btn").disabled = true;
