@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from tests.api.conftest import ADMIN_TOKEN, auth, new_user
 from tests.platform.ops.test_stack_listing import run_cli
+from tmux_builder.agent_library.offline_agent.render import markdown_text
 from tmux_builder.api.app import create_app
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, Job, LogEvent
@@ -66,6 +67,10 @@ for line in sys.stdin:
 '''
 
 
+REQUEST = ("A *shiny* tea page: [click](http://evil.example) <script>alert(1)</script>\n"
+           "# not a heading")
+
+
 @pytest.fixture
 def platform(settings: Settings, tmp_path: Path) -> Iterator[tuple[TestClient, Worker]]:
     script = tmp_path / "rollback_agent.py"
@@ -107,7 +112,7 @@ def test_failed_build_rolls_back_and_a_user_can_roll_back(
     platform: tuple[TestClient, Worker],
 ) -> None:
     client, worker = platform
-    created = new_user(client, "tea@example.com")
+    created = new_user(client, "tea@example.com", requirements=REQUEST)
     _drain(worker)
     first = _status(client, created)
     assert first["status"] == "completed", first["error"]
@@ -115,6 +120,7 @@ def test_failed_build_rolls_back_and_a_user_can_roll_back(
     assert "version one" in httpx.get(url).text
     assert [(b["label"], b["outcome"], b["plan"]) for b in first["builds"]] == [
         ("build_v1", "good", None)]
+    _summary_is_handed_over(client, created, first["builds"][0])
     assert first["live_build"] == "build_v1" and first["rollback"] is None
 
     broken = _chat_and_redeploy(client, worker, created, "please break the page")
@@ -188,6 +194,34 @@ def test_failed_build_rolls_back_and_a_user_can_roll_back(
     assert "version three" in httpx.get(url).text
     worker.pipeline.engine.destroy(created["execution_id"])
     worker.pipeline.driver.stop(created["execution_id"])
+
+
+def _summary_is_handed_over(client: TestClient, created: dict[str, Any],
+                            build: dict[str, Any]) -> None:
+    """A good build's DEPLOYMENT_SUMMARY.md and the same facts in the status answer; the
+    user's words only as escaped Markdown text."""
+    facts = build["summary"]
+    assert facts["build"] == "build_v1" and facts["request"] == REQUEST
+    assert facts["url"] == build["url"]
+    [resource] = facts["resources"]  # the published folder (a dynamic resource)
+    assert resource["type"] == "pulumi-python:dynamic:Resource"
+    assert facts["monthly_usd"] == 0.0 and facts["currency"] == "USD"
+    assert facts["checks"]["health"]["passed"] and facts["checks"]["health"]["status_code"] == 200
+    assert facts["checks"]["e2e"] == {"total": 2, "failed": 0, "skipped": 0}
+    assert facts["checks"]["screenshot"]["width"] > 0
+    assert facts["policy"] == {"enabled": True, "result": "passed", "advisories": []}
+    db: Database = client.app.state.tb.db  # type: ignore[attr-defined]
+    from tmux_builder.platform.db import SessionRow
+
+    with db.transaction() as tx:
+        workspace = Path(tx.get_one(SessionRow, created["session_id"]).workspace)
+    text = (workspace / "output" / "build_v1" / "DEPLOYMENT_SUMMARY.md").read_text()
+    assert "# Deployment summary: build_v1" in text and build["url"] in text
+    assert r"\*shiny\*" in text and r"\[click\](http://evil.example)" in text
+    assert "&lt;script&gt;" in text and "<script>" not in text
+    assert f"- {markdown_text(resource['name'])} (pulumi-python:dynamic:Resource)" in text
+    assert "0.00 USD" in text and "E2E tests: 2 of 2 passed" in text
+    assert "Policy pack: passed" in text and "redeploy" in text
 
 
 def _kept_folders_are_what_was_deployed(client: TestClient, created: dict[str, Any],

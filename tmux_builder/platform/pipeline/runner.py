@@ -29,6 +29,7 @@ from tmux_builder.platform.pipeline.event_log import new_debug_id
 from tmux_builder.platform.pipeline.refinement import refine
 from tmux_builder.platform.pipeline.rollback import roll_back_failed_build
 from tmux_builder.platform.pipeline.steps import STEP_HANDLERS
+from tmux_builder.platform.pipeline.summary import write_summary
 from tmux_builder.stacks import StackEngine
 
 PIPELINE = "pipeline"
@@ -68,6 +69,8 @@ class Pipeline:
                 return (ExecutionStatus.cancelled if outcome == StepStatus.cancelled
                         else ExecutionStatus.failed)
         good = builds.mark_newest_good(db, execution_id)
+        if good is not None:
+            self._hand_over(ctx, good)
         records.set_status(db, execution_id, ExecutionStatus.completed)
         ctx.log(PIPELINE, f"run {run} completed" + (
             f": {builds.build_label(good)} passed every check" if good else ""))
@@ -113,6 +116,19 @@ class Pipeline:
             return outcome
         ctx.log(step, f"{label} completed in {(ended - started).total_seconds():.1f}s")
         return outcome
+
+    def _hand_over(self, ctx: StepContext, number: int) -> None:
+        """The good build's deployment summary; a summary that cannot be made is logged and
+        never fails a build whose checks passed."""
+        try:
+            facts = write_summary(ctx, number)
+        except Exception as exc:  # the site is good; the handover is best effort
+            ctx.log(PIPELINE, f"the deployment summary could not be written: {exc}",
+                    level="warning")
+            return
+        ctx.log(PIPELINE, f"{facts['build']} is live at {facts['url']}: "
+                f"{len(facts['resources'])} resources, about {facts['monthly_usd']:.2f} "
+                f"{facts['currency']} a month; see output/{facts['build']}/DEPLOYMENT_SUMMARY.md")
 
     def _finish_cancelled(self, ctx: StepContext) -> ExecutionStatus:
         self.services.driver.interrupt(ctx.execution_id)

@@ -122,6 +122,15 @@ document.addEventListener("DOMContentLoaded", () => {
     }).filter(Boolean).join("; ");
   }
 
+  function summaryText(summary) {
+    const e2e = summary.checks.e2e;
+    const passed = (e2e.total || 0) - (e2e.failed || 0) - (e2e.skipped || 0);
+    return `${summary.resources.length} resource${summary.resources.length === 1 ? "" : "s"}`
+      + ` · about ${summary.monthly_usd.toFixed(2)} ${summary.currency}/month`
+      + ` · health ${summary.checks.health.status_code} · E2E ${passed}/${e2e.total}`
+      + ` · policy ${summary.policy.result} · DEPLOYMENT_SUMMARY.md in output/${summary.build}/`;
+  }
+
   function buildNumber(label) {
     return Number(label.slice(label.lastIndexOf("v") + 1));
   }
@@ -152,6 +161,7 @@ document.addEventListener("DOMContentLoaded", () => {
           text: `${TB.when(build.created_at)}${build.pulumi_update != null ? ` · Pulumi update #${build.pulumi_update}` : ""}` }),
         build.plan ? el("span", { class: "small build-plan", text: planText(build.plan) }) : null,
         build.failure ? el("span", { class: "small build-failure", text: `failed ${build.failure}` }) : null,
+        build.summary ? el("span", { class: "small build-summary", text: summaryText(build.summary) }) : null,
         build.outcome === "good" && !live && !state.tornDown ? rollbackButton(build) : null));
     }
   }

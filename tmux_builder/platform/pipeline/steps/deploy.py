@@ -32,6 +32,8 @@ class DeployResult:
     changes: dict[str, int]
     seconds: float
     plan: dict[str, Any] | None = None
+    # advisory policy findings (a mandatory one fails the deploy instead)
+    advisories: tuple[str, ...] = ()
 
 
 def deploy_the_site(ctx: StepContext) -> DeployResult:
@@ -63,7 +65,8 @@ def deploy_the_site(ctx: StepContext) -> DeployResult:
     url = str(result.outputs.get("url", ""))
     builds.finish_deploy(services.db, ctx.execution_id, number, result.version, url)
     return DeployResult(url, builds.build_label(number), result.version, result.changes,
-                        round(result.seconds, 2), plan)
+                        round(result.seconds, 2), plan,
+                        tuple(str(a) for a in result.advisories))
 
 
 def preview_the_build(ctx: StepContext, number: int, folder: Path) -> dict[str, Any]:
