@@ -9,13 +9,11 @@ and ``tmux-builder stacks rollback`` brings build_v3 back."""
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import libtmux
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -23,11 +21,11 @@ from sqlalchemy import select
 
 from tests.api.conftest import ADMIN_TOKEN, auth, new_user
 from tests.platform.ops.test_stack_listing import run_cli
+from tests.support.scripted_platform import drain, scripted_platform
 from tmux_builder.agent_library.offline_agent.render import markdown_text
 from tmux_builder.api.app import create_app
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, Job, LogEvent
-from tmux_builder.platform.sites.server import stop_site_server_background
 from tmux_builder.platform.workers.worker import Worker
 from tmux_builder.pulumi_programs.local.files import tree_digest
 
@@ -73,22 +71,10 @@ REQUEST = ("A *shiny* tea page: [click](http://evil.example) <script>alert(1)</s
 
 @pytest.fixture
 def platform(settings: Settings, tmp_path: Path) -> Iterator[tuple[TestClient, Worker]]:
-    script = tmp_path / "rollback_agent.py"
-    script.write_text(AGENT, encoding="utf-8")
-    configured = settings.model_copy(update={
-        "admin_token": SecretStr(ADMIN_TOKEN), "tmux_socket": f"tb-rb-{tmp_path.name[-12:]}",
-        "agent_command": f"{sys.executable} -u {script}"})
-    with TestClient(create_app(configured), raise_server_exceptions=False) as client:
+    with scripted_platform(settings, tmp_path, AGENT, "rollback",
+                           admin_token=SecretStr(ADMIN_TOKEN)) as configured, \
+            TestClient(create_app(configured), raise_server_exceptions=False) as client:
         yield client, Worker.create(Database(configured.db_url), configured)
-    stop_site_server_background(configured)
-    server = libtmux.Server(socket_name=configured.tmux_socket)
-    if server.is_alive():
-        server.kill()
-
-
-def _drain(worker: Worker) -> None:
-    while worker.run_once():
-        pass
 
 
 def _status(client: TestClient, created: dict[str, Any]) -> dict[str, Any]:
@@ -102,9 +88,9 @@ def _chat_and_redeploy(client: TestClient, worker: Worker, created: dict[str, An
     headers, execution = auth(created["token"]), created["execution_id"]
     assert client.post(f"/api/chat/{execution}", json={"message": message},
                        headers=headers).status_code == 202
-    _drain(worker)
+    drain(worker)
     assert client.post(f"/api/redeploy/{execution}", headers=headers).status_code == 202
-    _drain(worker)
+    drain(worker)
     return _status(client, created)
 
 
@@ -113,7 +99,7 @@ def test_failed_build_rolls_back_and_a_user_can_roll_back(
 ) -> None:
     client, worker = platform
     created = new_user(client, "tea@example.com", requirements=REQUEST)
-    _drain(worker)
+    drain(worker)
     first = _status(client, created)
     assert first["status"] == "completed", first["error"]
     url = first["deployed_url"]
@@ -173,7 +159,7 @@ def test_failed_build_rolls_back_and_a_user_can_roll_back(
     again = client.post(f"/api/sessions/{session}/rollback", json={"build": 1},
                         headers=auth(created["token"]))
     assert again.status_code == 409 and again.json()["error"]["field"] == "execution_id"
-    _drain(worker)
+    drain(worker)
     with db.transaction() as tx:
         job = tx.get_one(Job, asked.json()["job_id"])
         assert (job.kind, job.status) == ("rollback", "done")
@@ -189,7 +175,7 @@ def test_failed_build_rolls_back_and_a_user_can_roll_back(
     queued = run_cli(settings, "stacks", "rollback", session, "3", "--json")
     assert queued.returncode == 0, queued.stdout + queued.stderr
     assert json.loads(queued.stdout)["build"] == "build_v3"
-    _drain(worker)
+    drain(worker)
     assert _status(client, created)["live_build"] == "build_v3"
     assert "version three" in httpx.get(url).text
     worker.pipeline.engine.destroy(created["execution_id"])

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import libtmux
 import pytest
 from sqlalchemy import select
 
 from tests.platform.ops.test_stack_listing import run_cli
+from tests.support.scripted_platform import drain, scripted_platform
 from tests.support.waiting import wait_until
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database, Job, LogEvent
@@ -30,7 +29,6 @@ from tmux_builder.platform.ops.drift import (
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 from tmux_builder.platform.sessions.requests import request_redeploy
 from tmux_builder.platform.sessions.status import execution_status
-from tmux_builder.platform.sites.server import stop_site_server_background
 from tmux_builder.platform.workers.worker import Worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.db]
@@ -60,23 +58,9 @@ for line in sys.stdin:
 
 @pytest.fixture
 def platform(settings: Settings, tmp_path: Path) -> Iterator[tuple[Database, Settings]]:
-    script = tmp_path / "drift_agent.py"
-    script.write_text(AGENT, encoding="utf-8")
-    configured = settings.model_copy(update={
-        "tmux_socket": f"tb-drift-{tmp_path.name[-12:]}",
-        "agent_command": f"{sys.executable} -u {script}",
-        "drift_check_interval_seconds": 0.2})
-    db = Database(configured.db_url)
-    yield db, configured
-    stop_site_server_background(configured)
-    server = libtmux.Server(socket_name=configured.tmux_socket)
-    if server.is_alive():
-        server.kill()
-
-
-def _drain(worker: Worker) -> None:
-    while worker.run_once():
-        pass
+    with scripted_platform(settings, tmp_path, AGENT, "drift",
+                           drift_check_interval_seconds=0.2) as configured:
+        yield Database(configured.db_url), configured
 
 
 def _drift_jobs(db: Database) -> list[Job]:
@@ -89,7 +73,7 @@ def test_drift_is_found_listed_and_repaired(platform: tuple[Database, Settings])
     created = create_session(db, settings, SessionRequest(
         "kettle@example.com", "+15550100", "local", "static", "A page for the Kettle Club."))
     worker = Worker.create(db, settings)
-    _drain(worker)
+    drain(worker)
     status = execution_status(db, created.execution_id)
     assert status.status == "completed", status.error
     url, stack = status.deployed_url, created.stack_name
@@ -113,7 +97,7 @@ def test_drift_is_found_listed_and_repaired(platform: tuple[Database, Settings])
         loop.join(timeout=10)
     assert not loop.is_alive()
     assert len(_drift_jobs(db)) == 1, "never two pending drift jobs for one stack"
-    _drain(worker)
+    drain(worker)
 
     status = execution_status(db, created.execution_id)
     assert status.drift is not None, "the edited site is marked drifted"
@@ -135,11 +119,11 @@ def test_drift_is_found_listed_and_repaired(platform: tuple[Database, Settings])
     shutil.rmtree(published)  # now deleted outside Pulumi as well
     assert httpx.get(url).status_code == 404
     assert enqueue_drift_checks(db) and not enqueue_drift_checks(db)
-    _drain(worker)
+    drain(worker)
     assert execution_status(db, created.execution_id).drift is not None
 
     assert request_redeploy(db, created.execution_id) == 2
-    _drain(worker)
+    drain(worker)
     status = execution_status(db, created.execution_id)
     assert status.status == "completed", status.error
     assert status.drift is None and drifted_stacks(db) == []

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tmux_builder.errors import InvalidInputError
 from tmux_builder.platform.core.workspaces import inside
 from tmux_builder.platform.db import Build, Database, Execution
 from tmux_builder.pulumi_programs.local.files import SKIPPED_DIRS
@@ -134,7 +135,10 @@ def good_build(db: Database, execution_id: str, number: int | None = None,
                       and (number is None or b.number == number)
                       and (before is None or b.number < before)]
         for build in candidates:
-            folder = inside(workspace, str(build.artifact))
+            try:  # a folder swapped for a link out of the workspace is not kept
+                folder = inside(workspace, str(build.artifact))
+            except InvalidInputError:
+                continue
             if folder.is_dir():
                 return KeptBuild(build.number, build.label, folder)
     return None
