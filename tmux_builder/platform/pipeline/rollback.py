@@ -77,8 +77,9 @@ def roll_back_failed_build(ctx: StepContext, step: StepName, reason: str) -> str
         return None
     try:
         url = restore_build(services, ctx.facts, kept, ctx.log)
-    except RollbackFailed as exc:
-        ctx.log(ROLLBACK, exc.message, level="error")
+    except Exception as exc:  # the build's own failure must still be recorded
+        reason = exc.message if isinstance(exc, RollbackFailed) else repr(exc)
+        ctx.log(ROLLBACK, f"rollback to {kept.label} failed: {reason}", level="error")
         return None
     message = (f"rolled back to {kept.label}: {builds.build_label(failed)} failed {step}: "
                f"{reason}")
