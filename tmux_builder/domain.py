@@ -78,6 +78,8 @@ class JobKind(StrEnum):
     refine = "refine"  # a chat message handed to the agent
     teardown = "teardown"  # one session's stack, tmux and workspace
     reap = "reap"  # every expired session
+    rollback = "rollback"  # deploy an earlier good build again
+    drift = "drift"  # preview a refresh of the session's stack: did it drift?
 
 
 TEARDOWN_KINDS = frozenset({JobKind.teardown, JobKind.reap})

@@ -95,6 +95,8 @@ def test_every_operation_on_an_object_store(
     assert [s["name"] for s in json.loads(listed.stdout)] == [stack]
     [record] = engine.list_stacks(prefix=stack)
     assert record.resource_count == 3 and not record.update_in_progress
+    summary = engine.summary(stack)  # no state files here: the CLI's own list
+    assert summary is not None and summary.resource_count == 3
 
     program = build_program(site_target(object_settings, facts, source))
     assert engine.preview(stack, program).changes == {"same": 2}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,10 @@ def _cli_tags(engine: StackEngine, tag: str) -> list[str]:
                          cwd=engine.config.work_dir, env=engine.environment(), check=True,
                          capture_output=True, text=True, timeout=60)
     return [s["name"] for s in json.loads(out.stdout)]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @pytest.mark.parametrize("through_files", [True, False], ids=["state-files", "cli"])
@@ -54,9 +59,16 @@ def test_tags_versions_and_existence_agree_with_the_cli(
     assert engine.tags(stack)["UserGUID"] == "u-1", "unchanged tags are kept"
     assert again.version == 2 == len(engine.history(stack))
     assert not engine.needs_recovery(stack) if through_files else engine.needs_recovery(stack)
+    [listed] = [r for r in engine.workspace.list_stacks() if r.name == stack]
+    summary = engine.summary(stack)
+    assert summary is not None and summary.resource_count == listed.resource_count == 3
+    assert summary.last_update is not None and listed.last_update is not None
+    gap = _utc(summary.last_update) - _utc(listed.last_update)  # the CLI prints milliseconds
+    assert abs(gap) < timedelta(milliseconds=1)
 
     engine.destroy(stack)
     assert not engine.exists(stack)
+    assert engine.summary(stack) is None
     assert _cli_tags(engine, "UserGUID=u-1") == []
 
 

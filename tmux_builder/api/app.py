@@ -25,6 +25,7 @@ from tmux_builder.platform.core.settings import Settings
 
 
 def _background(state: AppState, stop: threading.Event) -> list[threading.Thread]:
+    from tmux_builder.platform.ops.drift import run_drift_checks
     from tmux_builder.platform.ops.reaper import run_reaper
     from tmux_builder.platform.sites.server import start_site_server_background
     from tmux_builder.platform.workers.worker import run_pool
@@ -34,7 +35,10 @@ def _background(state: AppState, stop: threading.Event) -> list[threading.Thread
     reaper = threading.Thread(target=run_reaper, args=(state.db, state.settings, stop),
                               name="reaper", daemon=True)
     reaper.start()
-    return [*threads, reaper]
+    drift = threading.Thread(target=run_drift_checks, args=(state.db, state.settings, stop),
+                             name="drift-checks", daemon=True)
+    drift.start()
+    return [*threads, reaper, drift]
 
 
 def create_app(settings: Settings, *, serve_workers: bool = False) -> FastAPI:

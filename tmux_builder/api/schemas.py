@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from tmux_builder.domain import (
@@ -132,6 +132,29 @@ class RedeployAccepted(BaseModel):
     run: int
     status: str = JobStatus.queued
     status_url: str
+
+
+def _whole_number(value: Any) -> Any:
+    """A JSON number (1 or 1.0, as JSON Schema's integer allows), never a string or boolean."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "must be a whole number")
+    return value
+
+
+BuildNumber = Annotated[int, Field(ge=1, strict=False), BeforeValidator(_whole_number)]
+
+
+class RollbackRequest(Strict):
+    build: BuildNumber = Field(description="The number of an earlier good build (1 = build_v1).")
+
+
+class RollbackAccepted(BaseModel):
+    session_id: str
+    execution_id: str
+    build: str
+    job_id: int
+    status: str = JobStatus.queued
+    status_url: str = Field(description="GET it to follow the rollback.")
 
 
 class ExtendRequest(Strict):

@@ -1,5 +1,6 @@
 """``tmux-builder stacks``: the session stacks, as the stack index knows them (``ls``, one
-query: no Pulumi import) and compared with the backend (``reconcile``)."""
+query: no Pulumi import), compared with the backend (``reconcile``), those that drifted
+(``drift``), and bringing back an earlier good build of a session (``rollback``)."""
 
 from __future__ import annotations
 
@@ -72,4 +73,57 @@ def stacks_reconcile(
         console.print("in step" if report.in_step else
                       ("repaired" if report.repaired else "differences found"))
     if not report.in_step and not report.repaired:
+        raise typer.Exit(code=1)
+
+
+@stacks_app.command("rollback")
+def stacks_rollback(
+    session_id: Annotated[str, typer.Argument(help="The session (sess_YYYYMMDD_HHMMSS_xxxx).")],
+    build: Annotated[int, typer.Argument(help="The good build to bring back (1 = build_v1).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Queue the deploy of an earlier good build of a session (a worker runs it; the
+    session's status then says `rolled back to build_vK`)."""
+    from tmux_builder.cli.services import database
+    from tmux_builder.domain import validate_session_id
+    from tmux_builder.platform.sessions.rollbacks import request_rollback
+
+    queued = request_rollback(database(), validate_session_id(session_id), build)
+    if as_json:
+        echo_json(queued)
+    else:
+        console.print(f"rollback of {queued.session_id} to {queued.build} queued as job "
+                      f"{queued.job_id}")
+
+
+@stacks_app.command("drift")
+def stacks_drift(
+    check: Annotated[bool, typer.Option(
+        "--check", help="Check every active session stack now (in this process) first.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the stacks whose newest drift check found a change made outside Pulumi (the
+    server checks every TMUX_BUILDER_DRIFT_CHECK_INTERVAL_SECONDS); exit 1 when any did.
+    A redeploy of the session repairs its stack."""
+    from tmux_builder.cli.services import database, engine
+    from tmux_builder.platform.ops.drift import check_stack_drift, drift_sentence, drifted_stacks
+
+    db = database()
+    if check:
+        from tmux_builder.platform.ops.drift import stacks_to_check
+
+        stack_engine = engine()
+        for name in stacks_to_check(db):
+            check_stack_drift(db, stack_engine, name)
+    drifted = drifted_stacks(db)
+    if as_json:
+        echo_json(drifted)
+    elif not drifted:
+        console.print("no drift found by the newest checks")
+    else:
+        print_table([{"session_id": d.session_id, "target": f"{d.host_provider}/{d.site_type}",
+                      "changed": drift_sentence(d.drift)} for d in drifted],
+                    [Column("session", "session_id", keep=True), Column("target", "target"),
+                     Column("changed", "changed")])
+    if drifted:
         raise typer.Exit(code=1)

@@ -13,6 +13,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TypeVar
 
 import psutil
@@ -379,6 +380,18 @@ class StackEngine:
             if known is not None and self.files is not None and self.files.exists(stack_name):
                 return known
             return dict(self.workspace.list_tags(stack_name))
+
+    def summary(self, stack_name: str) -> StackRecord | None:
+        """One stack's line of ``list_stacks`` (None when it does not exist); on a file
+        backend read from its checkpoint without a CLI start."""
+        validate_stack_name(stack_name)
+        known = self.files.summary(stack_name) if self.files is not None else None
+        if known is not None:
+            count, moment = known
+            return StackRecord(stack_name, datetime.fromisoformat(moment) if moment else None,
+                               False, count)
+        return next((r for r in self.list_stacks(prefix=stack_name) if r.name == stack_name),
+                    None)
 
     def list_stacks(self, prefix: str | None = None) -> list[StackRecord]:
         summaries = self.workspace.list_stacks(include_all=False)

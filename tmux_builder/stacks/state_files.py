@@ -62,6 +62,16 @@ class FileState:
         latest = (document.get("checkpoint") or {}).get("latest") or {}
         return len(latest.get("pending_operations") or ())
 
+    def summary(self, stack_name: str) -> tuple[int, str | None] | None:
+        """The stack's resource count and last update time, as ``pulumi stack ls`` reads them
+        from the checkpoint (None: cannot tell)."""
+        document = self.read_checkpoint(stack_name)
+        if document is None:
+            return None
+        latest = (document.get("checkpoint") or {}).get("latest") or {}
+        moment = (latest.get("manifest") or {}).get("time")
+        return len(latest.get("resources") or ()), str(moment) if moment else None
+
     def update_count(self, stack_name: str) -> int:
         folder = self._root / "history" / self.project / stack_name
         try:

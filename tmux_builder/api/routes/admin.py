@@ -1,6 +1,6 @@
-"""Admin routes (the admin token from settings): every user's stacks, orphans, the cost
-report and its chart, reaping expired sessions (queued as jobs), and a token for a user who
-lost theirs."""
+"""Admin routes (the admin token from settings): every user's stacks, drifted stacks,
+orphans, the cost report and its chart, reaping expired sessions (queued as jobs), and a token
+for a user who lost theirs."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from tmux_builder.domain import USER_ID_REGEX
 from tmux_builder.platform.accounts.operator import issue_token
 from tmux_builder.platform.ops.costs.chart import render_chart
 from tmux_builder.platform.ops.costs.report import cost_report, cost_snapshots
+from tmux_builder.platform.ops.drift import DriftedStack, drifted_stacks
 from tmux_builder.platform.ops.orphans import OrphanReport, find_orphans
 from tmux_builder.platform.ops.reaper import enqueue_expired, expired_sessions
 from tmux_builder.platform.ops.stack_entries import IndexedStack
@@ -39,6 +40,12 @@ GroupBy = Annotated[list[str] | None,
 def admin_stacks(state: State, user_id: Annotated[
         str | None, Query(pattern=USER_ID_REGEX)] = None) -> list[IndexedStack]:
     return list_stack_index(state.db, user_id)
+
+
+@router.get("/drift", response_model=list[DriftedStack])
+def admin_drift(state: State) -> list[DriftedStack]:
+    """Every stack whose newest drift check found a change made outside Pulumi."""
+    return drifted_stacks(state.db)
 
 
 @router.get("/orphans", response_model=OrphanReport)

@@ -11,12 +11,15 @@ from tmux_builder.api.schemas import (
     ChatRequest,
     ExtendRequest,
     ExtendResponse,
+    RollbackAccepted,
+    RollbackRequest,
     StackOut,
     TeardownAccepted,
 )
 from tmux_builder.platform.ops.teardown import request_teardown
 from tmux_builder.platform.sessions.ownership import own_user_id, owned_session
 from tmux_builder.platform.sessions.requests import extend_session, latest_execution_id, send_chat
+from tmux_builder.platform.sessions.rollbacks import request_rollback
 from tmux_builder.platform.sessions.status import (
     ExecutionState,
     SessionSummary,
@@ -71,6 +74,19 @@ def extend(
     return ExtendResponse(
         session_id=session_id, expires_at=extend_session(state.db, session_id, body.days)
     )
+
+
+@router.post("/sessions/{session_id}/rollback", status_code=status.HTTP_202_ACCEPTED,
+             response_model=RollbackAccepted)
+def rollback(
+    session_id: SessionId, body: RollbackRequest, user: WriteUser, state: State
+) -> RollbackAccepted:
+    """Queue the deploy of an earlier good build: the URL then serves it again. 422 naming
+    ``build`` for a build that is unknown, failed its checks or is no longer kept."""
+    queued = request_rollback(state.db, owned_session(state.db, user, session_id), body.build)
+    return RollbackAccepted(session_id=session_id, execution_id=queued.execution_id,
+                            build=queued.build, job_id=queued.job_id,
+                            status_url=f"/api/status/{queued.execution_id}")
 
 
 @router.get("/session/{guid}/status", response_model=ExecutionState)

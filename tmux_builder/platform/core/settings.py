@@ -192,6 +192,9 @@ class Settings(BaseSettings):
     reaper_interval_seconds: float = Field(
         default=300, gt=0, description="How often the server's reaper looks for expired sessions."
     )
+    drift_check_interval_seconds: float = Field(
+        default=0, ge=0, description="How often the server queues a drift check (a refresh "
+        "preview) of every active session stack; 0 turns it off.")
     teardown_attempts: int = Field(
         default=3, ge=1, description="Tries of a stack destroy during teardown before giving up."
     )

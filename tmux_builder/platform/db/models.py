@@ -125,6 +125,10 @@ class Execution(Base):
     error_message: Mapped[str | None] = mapped_column(Text, default=None)
     debug_id: Mapped[str | None] = mapped_column(String(40), default=None)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
+    # The build the stack serves (the newest, or the one a rollback brought back).
+    live_build: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The newest rollback: to, from, step, reason, automatic, at.
+    rollback: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -159,6 +163,15 @@ class Build(Base):
     pulumi_update: Mapped[int | None] = mapped_column(Integer, default=None)
     url: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # deploying, deployed (checks pending), good (every check passed) or failed
+    outcome: Mapped[str] = mapped_column(String(16), default="deploying",
+                                         server_default="deployed")
+    # What the preview before a redeploy planned: each change and the engine's counts.
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # The kept copy of what was deployed, relative to the workspace (output/build_vN/site).
+    artifact: Mapped[str | None] = mapped_column(Text, default=None)
+    failure: Mapped[str | None] = mapped_column(Text, default=None)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     __table_args__ = (Index("uq_builds_execution_number", "execution_id", "number", unique=True),)
 
@@ -219,6 +232,9 @@ class StackIndexRow(Base):
     url: Mapped[str | None] = mapped_column(Text, default=None)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the newest drift check found changed outside Pulumi (None: nothing drifted).
+    drift: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    drift_checked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class CostSnapshot(Base):

@@ -15,7 +15,7 @@ from tmux_builder.errors import TmuxBuilderError
 from tmux_builder.platform.agent.driver import AgentCancelled, AgentDriver, AgentError
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
-from tmux_builder.platform.pipeline import records
+from tmux_builder.platform.pipeline import builds, records
 from tmux_builder.platform.pipeline.context import (
     Cancelled,
     LeaseLost,
@@ -27,7 +27,9 @@ from tmux_builder.platform.pipeline.context import (
 )
 from tmux_builder.platform.pipeline.event_log import new_debug_id
 from tmux_builder.platform.pipeline.refinement import refine
+from tmux_builder.platform.pipeline.rollback import roll_back_failed_build
 from tmux_builder.platform.pipeline.steps import STEP_HANDLERS
+from tmux_builder.platform.pipeline.summary import write_summary
 from tmux_builder.stacks import StackEngine
 
 PIPELINE = "pipeline"
@@ -66,8 +68,12 @@ class Pipeline:
             if outcome != StepStatus.completed:
                 return (ExecutionStatus.cancelled if outcome == StepStatus.cancelled
                         else ExecutionStatus.failed)
+        good = builds.mark_newest_good(db, execution_id)
+        if good is not None:
+            self._hand_over(ctx, good)
         records.set_status(db, execution_id, ExecutionStatus.completed)
-        ctx.log(PIPELINE, f"run {run} completed")
+        ctx.log(PIPELINE, f"run {run} completed" + (
+            f": {builds.build_label(good)} passed every check" if good else ""))
         return ExecutionStatus.completed
 
     def _run_step(self, ctx: StepContext, step: StepName) -> StepStatus:
@@ -96,10 +102,11 @@ class Pipeline:
             debug_id = new_debug_id()
             records.finish_step(db, record_id, StepStatus.failed, started, ended,
                                 {"error": error.message, "debug_id": debug_id})
-            records.fail_execution(db, ctx.execution_id,
-                                   f"Step {step.number} ({step}) failed: {error.message}",
-                                   debug_id)
             ctx.log(step, error.message, level="error", debug_id=debug_id)
+            rolled_back = roll_back_failed_build(ctx, step, error.message)
+            records.fail_execution(
+                db, ctx.execution_id, f"Step {step.number} ({step}) failed: {error.message}"
+                + (f"; {rolled_back}" if rolled_back else ""), debug_id)
             if error.log:
                 ctx.log(step, f"agent pane:\n{error.log}", level="error", debug_id=debug_id)
             return StepStatus.failed
@@ -109,6 +116,19 @@ class Pipeline:
             return outcome
         ctx.log(step, f"{label} completed in {(ended - started).total_seconds():.1f}s")
         return outcome
+
+    def _hand_over(self, ctx: StepContext, number: int) -> None:
+        """The good build's deployment summary; a summary that cannot be made is logged and
+        never fails a build whose checks passed."""
+        try:
+            facts = write_summary(ctx, number)
+        except Exception as exc:  # the site is good; the handover is best effort
+            ctx.log(PIPELINE, f"the deployment summary could not be written: {exc}",
+                    level="warning")
+            return
+        ctx.log(PIPELINE, f"{facts['build']} is live at {facts['url']}: "
+                f"{len(facts['resources'])} resources, about {facts['monthly_usd']:.2f} "
+                f"{facts['currency']} a month; see output/{facts['build']}/DEPLOYMENT_SUMMARY.md")
 
     def _finish_cancelled(self, ctx: StepContext) -> ExecutionStatus:
         self.services.driver.interrupt(ctx.execution_id)

@@ -23,7 +23,15 @@ from tmux_builder.domain import (
     StepStatus,
 )
 from tmux_builder.errors import NotFoundError
-from tmux_builder.platform.db import ChatMessage, Database, Execution, Job, LogEvent, SessionRow
+from tmux_builder.platform.db import (
+    ChatMessage,
+    Database,
+    Execution,
+    Job,
+    LogEvent,
+    SessionRow,
+    StackIndexRow,
+)
 from tmux_builder.platform.pipeline.records import progress
 
 LOG_MESSAGE_MAX = 2000
@@ -35,6 +43,15 @@ class BuildState:
     url: str | None
     pulumi_update: int | None
     created_at: str
+    # deploying, deployed (checks pending), good or failed
+    outcome: str = "deployed"
+    # what the preview before this redeploy planned (None: a first deploy)
+    plan: dict[str, Any] | None = None
+    failure: str | None = None
+    # the kept deployed folder, relative to the workspace
+    artifact: str | None = None
+    # the deployment summary of a good build (DEPLOYMENT_SUMMARY.md has the same facts)
+    summary: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,12 @@ class ExecutionState(Outcome):
     builds: list[BuildState]
     steps: list[StepState]
     step_names: list[str]
+    # the build the URL serves, and the newest rollback (to, from, step, reason, automatic,
+    # at, message), None when the newest build is live
+    live_build: str | None = None
+    rollback: dict[str, Any] | None = None
+    # what the newest drift check found changed outside Pulumi (a redeploy repairs it)
+    drift: dict[str, Any] | None = None
 
     @property
     def finished(self) -> bool:
@@ -98,6 +121,11 @@ def _outcome(execution: Execution) -> dict[str, Any]:
             "debug_id": execution.debug_id}
 
 
+def _drift(tx: Session, stack_name: str) -> dict[str, Any] | None:
+    row = tx.get(StackIndexRow, stack_name)
+    return dict(row.drift) if row is not None and row.drift else None
+
+
 def execution_status(db: Database, execution_id: str) -> ExecutionState:
     with db.transaction() as tx:
         execution = _execution(tx, execution_id)
@@ -108,12 +136,16 @@ def execution_status(db: Database, execution_id: str) -> ExecutionState:
             session_id=execution.session_id,
             current_step=execution.current_step,
             current_step_name=execution.current_step_name,
-            builds=[BuildState(b.label, b.url, b.pulumi_update, b.created_at.isoformat())
+            builds=[BuildState(b.label, b.url, b.pulumi_update, b.created_at.isoformat(),
+                               b.outcome, b.plan, b.failure, b.artifact, b.summary)
                     for b in execution.builds],
             steps=[StepState(s.run, s.number, s.name, s.status, s.started_at.isoformat(),
                              s.ended_at.isoformat() if s.ended_at else None,
                              s.duration_seconds, s.details) for s in execution.steps],
             step_names=[step.value for step in STEPS],
+            live_build=f"build_v{execution.live_build}" if execution.live_build else None,
+            rollback=execution.rollback,
+            drift=_drift(tx, execution.session.stack_name),
         )
 
 

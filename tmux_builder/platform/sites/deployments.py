@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -10,13 +12,14 @@ from tmux_builder.domain import execution_id_for
 from tmux_builder.platform.agent.sandbox import Sandbox
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
+from tmux_builder.platform.ops.drift import clear_drift, stack_drift
 from tmux_builder.platform.ops.shared_stacks import ensure_shared
 from tmux_builder.platform.ops.stack_entries import IndexEntry
 from tmux_builder.platform.ops.stack_index import parse_backend_time, record_stack
 from tmux_builder.pulumi_programs import LocalPaths, SiteTarget, StandardTags, build_program
 from tmux_builder.pulumi_programs.cloud_options import AwsOptions, AzureOptions
-from tmux_builder.pulumi_programs.registry import check_target, needs_platform_stack
-from tmux_builder.stacks import OperationResult, StackEngine, stack_name_for
+from tmux_builder.pulumi_programs.registry import Program, check_target, needs_platform_stack
+from tmux_builder.stacks import OperationResult, PreviewResult, StackEngine, stack_name_for
 from tmux_builder.stacks.events import EventSink
 
 STACK_TAG_KEYS = ("UserGUID", "SessionID", "HostProvider", "SiteType", "ExpiresAt")
@@ -102,6 +105,35 @@ def azure_options(settings: Settings) -> AzureOptions | None:
                         ssh_public_key=settings.azure_ssh_public_key)
 
 
+def _site_program(settings: Settings, engine: StackEngine, facts: SessionFacts,
+                  source_dir: Path, db: Database, on_event: EventSink | None,
+                  ) -> tuple[Program, dict[str, str]]:
+    """The session's program (every input checked) and its stack tags. A target that shares
+    a platform stack gets its place there first (created or grown on need)."""
+    target = site_target(settings, facts, source_dir)
+    env = engine.environment()
+    options = target.aws or target.azure
+    if options is not None and needs_platform_stack(facts.provider, facts.site_type, options):
+        check_target(target, engine_env=env)
+        target = replace(target, shared=ensure_shared(
+            db, settings, engine, options, facts.stack_name, on_event=on_event))
+    tags = target.tags.as_dict()
+    return build_program(target, engine_env=env), {k: tags[k] for k in STACK_TAG_KEYS}
+
+
+@contextmanager
+def _database(settings: Settings, db: Database | None) -> Iterator[Database]:
+    """``db``, or the settings' database opened (and closed) for the call."""
+    if db is not None:
+        yield db
+        return
+    own = Database(settings.db_url)
+    try:
+        yield own
+    finally:
+        own.dispose()
+
+
 def deploy_site(
     settings: Settings,
     engine: StackEngine,
@@ -112,35 +144,40 @@ def deploy_site(
     db: Database | None = None,
 ) -> OperationResult:
     """Up the session's stack (every input is checked before the stack is created) and
-    record it in the stack index of ``db`` (by default the settings' database). A target
-    that shares a platform stack gets its place there first (created or grown on need)."""
-    own = db is None
-    db = db or Database(settings.db_url)
-    try:
-        target = site_target(settings, facts, source_dir)
-        env = engine.environment()
-        options = target.aws or target.azure
-        if options is not None and needs_platform_stack(facts.provider, facts.site_type,
-                                                        options):
-            check_target(target, engine_env=env)
-            target = replace(target, shared=ensure_shared(
-                db, settings, engine, options, facts.stack_name, on_event=on_event))
-        program = build_program(target, engine_env=env)
-        tags = target.tags.as_dict()
-        result = engine.up(facts.stack_name, program,
-                           tags={k: tags[k] for k in STACK_TAG_KEYS}, on_event=on_event)
-        index_deployment(db, engine, facts, result)
+    record it in the stack index of ``db`` (by default the settings' database). A stack marked
+    drifted is refreshed first in the same engine run, which repairs it."""
+    with _database(settings, db) as database:
+        program, tags = _site_program(settings, engine, facts, source_dir, database, on_event)
+        drifted = stack_drift(database, facts.stack_name) is not None
+        result = engine.up(facts.stack_name, program, tags=tags, on_event=on_event,
+                           refresh=drifted)
+        index_deployment(database, engine, facts, result)
+        if drifted:
+            clear_drift(database, facts.stack_name)
         return result
-    finally:
-        if own:
-            db.dispose()
+
+
+def preview_site(
+    settings: Settings,
+    engine: StackEngine,
+    facts: SessionFacts,
+    source_dir: Path,
+    *,
+    on_event: EventSink | None = None,
+    db: Database | None = None,
+) -> PreviewResult:
+    """What deploying ``source_dir`` would change in the session's stack (nothing changes;
+    the policy pack checks it as it would an up)."""
+    with _database(settings, db) as database:
+        program, _ = _site_program(settings, engine, facts, source_dir, database, on_event)
+        return engine.preview(facts.stack_name, program, on_event=on_event)
 
 
 def index_deployment(db: Database, engine: StackEngine, facts: SessionFacts,
                      result: OperationResult) -> None:
-    """Write the deployed stack's row of the stack index from the backend's summary."""
-    record = next((r for r in engine.list_stacks(prefix=facts.stack_name)
-                   if r.name == facts.stack_name), None)
+    """Write the deployed stack's row of the stack index from the stack's own summary
+    (its checkpoint on a file backend: no walk over every stack of the backend)."""
+    record = engine.summary(facts.stack_name)
     record_stack(db, IndexEntry(
         name=facts.stack_name,
         user_id=facts.user_id,

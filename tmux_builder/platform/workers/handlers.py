@@ -1,5 +1,6 @@
 """What each kind of job does, one handler per ``JobKind``: the pipeline, a redeploy, a
-refinement, a teardown (asked by the session's owner) and a reap (an expired session)."""
+refinement, a teardown (asked by the session's owner), a reap (an expired session) and a
+rollback (an earlier good build deployed again) and a drift check."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from tmux_builder.domain import REDEPLOY_FIRST_STEP, ExecutionStatus, JobKind, JobStatus
+from tmux_builder.platform.ops.drift import check_stack_drift, drift_sentence
 from tmux_builder.platform.ops.shared_stacks import reap_unused_shared
 from tmux_builder.platform.ops.teardown import teardown_session
+from tmux_builder.platform.pipeline.event_log import log_event
+from tmux_builder.platform.pipeline.rollback import roll_back_on_request
 from tmux_builder.platform.pipeline.runner import Pipeline
 from tmux_builder.platform.queue.jobs import ClaimedJob
 
@@ -36,7 +40,7 @@ class JobRun:
 
 Handler = Callable[[ClaimedJob, JobRun], JobOutcome]
 # Jobs whose giving up (too many interrupted attempts) fails the execution.
-EXECUTION_KINDS = frozenset({JobKind.pipeline, JobKind.redeploy})
+EXECUTION_KINDS = frozenset({JobKind.pipeline, JobKind.redeploy, JobKind.rollback})
 
 
 def _ended(status: ExecutionStatus) -> JobOutcome:
@@ -51,6 +55,21 @@ def run_pipeline(job: ClaimedJob, run: JobRun) -> JobOutcome:
 def run_redeploy(job: ClaimedJob, run: JobRun) -> JobOutcome:
     return _ended(run.pipeline.run_steps(job.execution_id, int(job.payload["run"]),
                                          REDEPLOY_FIRST_STEP, run.lease_lost))
+
+
+def run_rollback(job: ClaimedJob, run: JobRun) -> JobOutcome:
+    return _ended(roll_back_on_request(run.pipeline.services, job.execution_id,
+                                       int(job.payload["build"])))
+
+
+def run_drift(job: ClaimedJob, run: JobRun) -> JobOutcome:
+    services = run.pipeline.services
+    drift = check_stack_drift(services.db, services.engine, job.execution_id)
+    if drift:
+        log_event(services.db, job.execution_id, "drift",
+                  f"changed outside Pulumi: {drift_sentence(drift)}; redeploy to repair",
+                  level="warning")
+    return JobOutcome(JobStatus.done, result={"drift": drift})
 
 
 def run_refine(job: ClaimedJob, run: JobRun) -> JobOutcome:
@@ -83,6 +102,8 @@ HANDLERS: dict[JobKind, Handler] = {
     JobKind.refine: run_refine,
     JobKind.teardown: run_teardown,
     JobKind.reap: run_reap,
+    JobKind.rollback: run_rollback,
+    JobKind.drift: run_drift,
 }
 if set(HANDLERS) != set(JobKind):
     raise RuntimeError("every job kind needs exactly one handler")

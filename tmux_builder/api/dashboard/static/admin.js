@@ -1,4 +1,4 @@
-/* The admin page: every user's stacks, orphans, the cost report and its chart. */
+/* The admin page: every user's stacks, drifted stacks, orphans, the cost report and its chart. */
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -69,6 +69,18 @@ document.addEventListener("DOMContentLoaded", () => {
       return Object.entries(item).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(" · ");
     }
     return String(item);
+  }
+
+  function renderDrift(stacks) {
+    const rows = stacks.map((s) => ({
+      session: s.session_id, user: s.user_id, target: `${s.host_provider}/${s.site_type}`,
+      changed: s.drift.changes.map((c) => `${c.name}: ${c.op}${c.diffs.length ? ` (${c.diffs.join(", ")})` : ""}`).join("; "),
+      checked: TB.when(s.checked_at),
+    }));
+    $("drift-count").textContent = `${rows.length} drifted`;
+    $("drift").replaceChildren(rows.length
+      ? table(rows, ["session", "user", "target", "changed", "checked"])
+      : el("p", { class: "muted", text: "No drift found by the newest checks." }));
   }
 
   function renderOrphans(orphans) {
@@ -174,6 +186,11 @@ document.addEventListener("DOMContentLoaded", () => {
       if (error.status === 401) TB.store.drop("admin");
       $("admin-data").hidden = true;
       return;
+    }
+    try {
+      renderDrift(await TB.api("GET", "/api/admin/drift", { token }));
+    } catch (error) {
+      $("drift").replaceChildren(el("p", { class: "form-error", text: error.message }));
     }
     try {
       renderOrphans(await TB.api("GET", "/api/admin/orphans", { token }));

@@ -25,6 +25,7 @@ document.addEventListener("DOMContentLoaded", () => {
     records: new Map(),
     status: "loading",
     builds: [],
+    live: null,
     tornDown: false,
     streaming: false,
     logsSeen: 0,
@@ -110,6 +111,38 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 
+  function planText(plan) {
+    if (!plan) return "";
+    if (!plan.changes.length) return "preview: no changes";
+    const ops = ["create", "update", "replace", "delete"];
+    return "preview: " + ops.map((op) => {
+      const named = plan.changes.filter((c) => c.op === op)
+        .map((c) => c.diffs.length ? `${c.name} (${c.diffs.join(", ")})` : c.name);
+      return named.length ? `${named.length} to ${op}: ${named.join(", ")}` : null;
+    }).filter(Boolean).join("; ");
+  }
+
+  function summaryText(summary) {
+    const e2e = summary.checks.e2e;
+    const passed = (e2e.total || 0) - (e2e.failed || 0) - (e2e.skipped || 0);
+    return `${summary.resources.length} resource${summary.resources.length === 1 ? "" : "s"}`
+      + ` · about ${summary.monthly_usd.toFixed(2)} ${summary.currency}/month`
+      + ` · health ${summary.checks.health.status_code} · E2E ${passed}/${e2e.total}`
+      + ` · policy ${summary.policy.result} · DEPLOYMENT_SUMMARY.md in output/${summary.build}/`;
+  }
+
+  function buildNumber(label) {
+    return Number(label.slice(label.lastIndexOf("v") + 1));
+  }
+
+  function rollbackButton(build) {
+    const button = el("button", { type: "button", class: "button small rollback-btn",
+      text: `Roll back to ${build.label}`, dataset: { build: String(buildNumber(build.label)) } });
+    button.disabled = !FINAL.has(state.status) || state.waitingForAgent;
+    button.addEventListener("click", () => rollBack(build.label));
+    return button;
+  }
+
   function renderBuilds() {
     const list = $("builds");
     list.replaceChildren();
@@ -118,11 +151,48 @@ document.addEventListener("DOMContentLoaded", () => {
       return;
     }
     for (const build of [...state.builds].reverse()) {
-      list.append(el("li", { class: "build", dataset: { label: build.label } },
+      const live = build.label === state.live;
+      list.append(el("li", { class: "build", dataset: { label: build.label, outcome: build.outcome } },
         el("strong", { text: build.label }),
+        el("span", { class: "badge", dataset: { status: build.outcome }, text: build.outcome }),
+        live ? el("span", { class: "badge live", text: "live" }) : null,
         build.url && !state.tornDown ? TB.safeLink(build.url, "open") : null,
         el("span", { class: "muted small",
-          text: `${TB.when(build.created_at)}${build.pulumi_update != null ? ` · Pulumi update #${build.pulumi_update}` : ""}` })));
+          text: `${TB.when(build.created_at)}${build.pulumi_update != null ? ` · Pulumi update #${build.pulumi_update}` : ""}` }),
+        build.plan ? el("span", { class: "small build-plan", text: planText(build.plan) }) : null,
+        build.failure ? el("span", { class: "small build-failure", text: `failed ${build.failure}` }) : null,
+        build.summary ? el("span", { class: "small build-summary", text: summaryText(build.summary) }) : null,
+        build.outcome === "good" && !live && !state.tornDown ? rollbackButton(build) : null));
+    }
+  }
+
+  function renderDrift(info) {
+    $("drift-box").hidden = !info.drift || state.tornDown;
+    if (info.drift) {
+      $("drift-text").textContent = info.drift.changes
+        .map((c) => `${c.name}: ${c.op}${c.diffs.length ? ` (${c.diffs.join(", ")})` : ""}`).join("; ");
+    }
+  }
+
+  function renderRollback(info) {
+    const box = $("rollback-box");
+    box.hidden = !info.rollback;
+    if (info.rollback) $("rollback-text").textContent = info.rollback.message;
+  }
+
+  async function rollBack(label) {
+    const sure = window.confirm(`Deploy ${label} again? The site then serves ${label}.`);
+    if (!sure) return;
+    try {
+      const accepted = await TB.api("POST", `/api/sessions/${encodeURIComponent(sessionId)}/rollback`,
+        { body: { build: buildNumber(label) } });
+      TB.flash(`Rollback to ${accepted.build} queued.`);
+      setStatus(EXECUTION.queued);
+      renderBuilds();
+      follow();
+    } catch (error) {
+      handleAuthError(error);
+      TB.flash(error.message, "error");
     }
   }
 
@@ -133,6 +203,10 @@ document.addEventListener("DOMContentLoaded", () => {
     $("cancel-btn").disabled = ended || !busy;
     $("teardown-btn").disabled = ended;
     $("chat-send").disabled = state.tornDown || state.waitingForAgent;
+    $("repair-btn").disabled = $("redeploy-btn").disabled;
+    for (const button of document.querySelectorAll(".rollback-btn")) {
+      button.disabled = ended || busy || state.waitingForAgent;
+    }
   }
 
   async function refreshStatus() {
@@ -141,7 +215,10 @@ document.addEventListener("DOMContentLoaded", () => {
       state.records.clear();
       for (const step of info.steps) addStep(step);
       state.builds = info.builds;
+      state.live = info.live_build;
       renderBuilds();
+      renderRollback(info);
+      renderDrift(info);
       renderState(info);
       const shot = info.steps.filter((s) => s.name === STEP.screenshot && s.status === STEP_STATUS.completed);
       if (shot.length) loadScreenshot(`${shot[shot.length - 1].run}`);
@@ -403,6 +480,9 @@ document.addEventListener("DOMContentLoaded", () => {
       updateActions();
     }
   });
+
+  /* A drifted stack is repaired by a redeploy: it refreshes the stack first. */
+  $("repair-btn").addEventListener("click", () => $("redeploy-btn").click());
 
   $("cancel-btn").addEventListener("click", async () => {
     $("cancel-btn").disabled = true;
