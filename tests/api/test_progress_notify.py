@@ -23,8 +23,8 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.db.progress_notify import ProgressListener
 from tmux_builder.platform.pipeline.event_log import log_event
-from tmux_builder.platform.queue.jobs import cancel_execution
 from tmux_builder.platform.pipeline.records import set_status
+from tmux_builder.platform.queue.jobs import cancel_execution
 from tmux_builder.platform.sessions.creation import SessionRequest, create_session
 
 pytestmark = [
@@ -97,7 +97,8 @@ def _until(lines: queue.Queue[str], text: str, timeout: float) -> str:
         try:
             line = lines.get(timeout=timeout)
         except queue.Empty:
-            raise AssertionError(f"no {text!r} on the stream within {timeout}s; saw {seen}")
+            raise AssertionError(
+                f"no {text!r} on the stream within {timeout}s; saw {seen}") from None
         if text in line:
             return line
         seen.append(line)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -113,3 +114,27 @@ def test_children_get_the_settings_secrets_included(settings: Settings, tmp_path
     assert rebuilt == configured
     assert rebuilt.model_credential is not None
     assert rebuilt.model_credential.get_secret_value() == "sk-test-credential"
+
+
+PARENT = ("import os, subprocess, sys, time\n"
+          "child = subprocess.Popen([sys.executable, '-m', 'tmux_builder.cli', 'worker',\n"
+          "                          '--count', '1', '--supervised-by', str(os.getpid())],\n"
+          "                         start_new_session=True, stdout=subprocess.DEVNULL,\n"
+          "                         stderr=subprocess.DEVNULL)\n"
+          "print(child.pid, flush=True)\n"
+          "time.sleep(600)\n")
+
+
+def test_a_worker_whose_supervisor_was_killed_stops_by_itself(settings: Settings) -> None:
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE,
+                              env=child_environment(settings), text=True)
+    assert parent.stdout is not None
+    worker = psutil.Process(int(parent.stdout.readline()))
+    wait_until(lambda: any(t.id for t in worker.threads()) and len(worker.threads()) > 2,
+               timeout=30, what="the worker's threads (parent watch, worker) to start")
+    parent.kill()  # SIGKILL: the supervisor gets no chance to stop it
+    parent.wait(timeout=10)
+    gone, alive = psutil.wait_procs([worker], timeout=30)
+    for process in alive:
+        process.kill()
+    assert gone and not alive, "the orphaned worker kept running"
