@@ -54,8 +54,9 @@ def main() -> None:
     parallel, parallel_outcomes = run(args.sessions, args.sessions, args.timeout)
     print(f"parallel: {args.sessions} sessions at once ({args.sessions} worker processes): "
           f"{parallel:.1f} s, {dict(parallel_outcomes)}")
+    succeeded = serial_outcomes["completed"] == parallel_outcomes["completed"] == args.sessions
     print(f"ratio parallel / serial sum: {parallel / serial:.2f} (goal <= 0.6); all "
-          f"succeeded: {serial_outcomes['completed'] == parallel_outcomes['completed'] == args.sessions}")
+          f"succeeded: {succeeded}")
 
 
 if __name__ == "__main__":
