@@ -60,6 +60,7 @@ def test_a_killed_worker_is_replaced_and_a_stop_leaves_nothing(settings: Setting
                               and first[0] not in p and p, timeout=15,
                               what="the killed worker to be replaced")
         assert first[1] in replaced and supervisor.restarts() == 1
+        assert {psutil.Process(pid).nice() for pid in replaced} == {configured.worker_nice}
         children = _tree(replaced)
     finally:
         supervisor.stop()

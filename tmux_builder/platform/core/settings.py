@@ -147,6 +147,10 @@ class Settings(BaseSettings):
         default=1, gt=0, description="First wait before a dead worker process is restarted "
         "(doubles while it keeps dying, at most 60 s).",
     )
+    worker_nice: int = Field(
+        default=10, ge=0, le=19, description="Niceness of the worker processes `serve` "
+        "starts (and all they start), so that the API is served first on a busy host.",
+    )
     worker_stop_grace_seconds: float = Field(
         default=30, gt=0, description="How long a stopping worker process may take after "
         "SIGTERM before SIGKILL.",

@@ -4,7 +4,8 @@
 each process group, SIGKILL after ``worker_stop_grace_seconds``. A worker started this way
 gets the supervisor's settings through its environment and watches its parent: when the
 supervisor is gone (killed with SIGKILL, which leaves nothing a chance to clean up) it stops
-by itself, so no orphan keeps claiming jobs.
+by itself, so no orphan keeps claiming jobs. Workers run at ``worker_nice`` (what they start
+inherits it), so on a busy host the API is served first.
 
 Every Pulumi engine, agent wait and browser then runs in a worker's interpreter, never in the
 API's: the API answers while pipelines run."""
@@ -90,6 +91,9 @@ class WorkerSupervisor:
         slot.process = subprocess.Popen(  # own process group: stopped with what it started
             list(self.command(os.getpid())), stdin=subprocess.DEVNULL, env=self._environment,
             start_new_session=True)
+        if self.settings.worker_nice:  # before it starts anything: its children inherit it
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, slot.process.pid, self.settings.worker_nice)
         slot.started_at, slot.restart_at = time.monotonic(), None
 
     def _watch(self) -> None:
