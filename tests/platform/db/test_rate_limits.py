@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
 
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Base, Database
@@ -92,3 +92,35 @@ def test_a_short_window_frees_up_and_old_windows_are_forgotten(db: Database) -> 
     with db.transaction() as tx:
         windows = tx.scalars(select(RateLimitWindow.window_start_ms)).all()
     assert len(windows) == 1, "the window before the previous one was deleted"
+
+
+def test_the_migration_goes_down_and_up(db: Database) -> None:
+    """0006 down drops the table (and on PostgreSQL the notification triggers), up again."""
+    from alembic import command
+    from alembic.config import Config
+
+    from tmux_builder.platform.db.database import MIGRATIONS
+
+    def run(action: str, revision: str) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with db.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            getattr(command, action)(config, revision)
+
+    def tables() -> set[str]:
+        return set(inspect(db.engine).get_table_names())
+
+    def triggers() -> int:
+        if not db.is_postgres:
+            return 0
+        with db.engine.connect() as connection:
+            return int(connection.execute(text(
+                "SELECT count(*) FROM pg_trigger WHERE tgname = 'tb_notify_progress'"
+            )).scalar_one())
+
+    assert "rate_limit_windows" in tables() and triggers() == (4 if db.is_postgres else 0)
+    run("downgrade", "0005")
+    assert "rate_limit_windows" not in tables() and triggers() == 0
+    run("upgrade", "0006")
+    assert "rate_limit_windows" in tables() and triggers() == (4 if db.is_postgres else 0)
