@@ -1,7 +1,7 @@
 """Status polling at a fixed rate from a second process while pipelines run: p50/p99 latency
 and errors (``bench/load.py`` with no creations; it also takes ``--create-rate``).
 
-Usage: python bench/api_load.py [--sessions 3] [--poll-rate 20] [--seconds 30]
+Usage: python bench/api_load.py [--sessions 4] [--poll-rate 200] [--seconds 60] [--layout both]
 """
 
 from __future__ import annotations

@@ -149,7 +149,7 @@ def main() -> None:
     print(f"crash bench: {args.sessions} sessions, {sum(kills.values())} kills "
           f"(server {kills['server']}, worker {kills['worker']}), {elapsed:.0f}s")
     print(f"  executions: {dict(outcomes)}; lost (not final): "
-          f"{sum(1 for s in statuses if s['status'] not in FINAL)}; "
+          f"{sum(1 for s in statuses if s.status not in FINAL)}; "
           f"failed without a reason: {failed_without_reason}")
     print(f"  stacks: {len(stacks)}; locked {locked}; update in progress {in_progress}; "
           f"pending operations {pending}")

@@ -1,22 +1,20 @@
 """Load on loopback while pipelines run: session creation and status polling at fixed rates
 from a second process for a bounded time; prints throughput, p50/p99 latency, errors and the
-server's memory. Starts ``tmux-builder serve`` with a temporary data folder; the load is
-bounded in count and time and stops by itself.
+server's memory. Starts ``tmux-builder serve`` (the API apart from its worker processes)
+with a temporary data folder, and with ``--layout threads`` or ``both`` the layout before
+issue 16 (workers as threads of the API process) for comparison; the load is bounded in count
+and time and stops by itself.
 
-Usage: python bench/load.py [--sessions 3] [--poll-rate 20] [--create-rate 0.5] [--seconds 30]
+Usage: python bench/load.py [--sessions 3] [--workers N] [--poll-rate 20] [--create-rate 0.5]
+       [--seconds 30] [--layout processes|threads|both]
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -24,26 +22,16 @@ from pathlib import Path
 import httpx
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tests.api.live_server import wait_until_healthy
+from fleet import create as create_session
+from fleet import serving
 
 REQUIREMENTS = 'A site called "Load {i}" with a gallery and a contact form.'
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def create(client: httpx.Client, base: str, i: int) -> tuple[str, str]:
-    created = client.post(f"{base}/api/create-user", json={
-        "email": f"load{i}@example.com", "phone": "+15550100", "host_provider": "local",
-        "site_type": "static", "requirements": REQUIREMENTS.format(i=i)})
-    created.raise_for_status()
-    body = created.json()
-    return body["execution_id"], body["token"]
+    return create_session(client, base, i, REQUIREMENTS.format(i=i))
 
 
 def paced(rate: float, seconds: float, action, out: list[float]) -> int:  # type: ignore[no-untyped-def]
@@ -106,39 +94,24 @@ def percentiles(values: list[float]) -> str:
             f"max {ordered[-1] * 1000:.1f} ms")
 
 
-def run(sessions: int, poll_rate: float, create_rate: float, seconds: float) -> None:
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        port = free_port()
-        env = {**os.environ, "TMUX_BUILDER_DATA_DIR": str(Path(tmp) / "data"),
-               "TMUX_BUILDER_API_PORT": str(port), "TMUX_BUILDER_SITES_PORT": str(free_port()),
-               "TMUX_BUILDER_TMUX_SOCKET": f"tb-load-{os.getpid()}",
-               "TMUX_BUILDER_WORKERS": "2", "TMUX_BUILDER_CREATE_LIMIT_PER_ADDRESS": "100000",
-               "TMUX_BUILDER_CREATE_LIMIT_PER_USER": "100000"}
-        server = subprocess.Popen([sys.executable, "-m", "tmux_builder.cli", "serve"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  start_new_session=True)
-        base = f"http://127.0.0.1:{port}"
-        memory: list[int] = []
-        try:
-            wait_until_healthy(base)
-            with httpx.Client(timeout=30) as client:
-                targets = [create(client, base, i) for i in range(sessions)]
-            queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-            loader = multiprocessing.Process(target=load_process, args=(
-                base, targets, poll_rate, create_rate, seconds, queue))
-            loader.start()
-            while loader.is_alive() and queue.empty():
-                memory.append(tree_rss(server.pid))
-                time.sleep(1)
-            polls, creations, errors = queue.get(timeout=seconds + 120)
-            loader.join()
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=60)
-            subprocess.run(["tmux", "-L", env["TMUX_BUILDER_TMUX_SOCKET"], "kill-server"],
-                           check=False, capture_output=True)
-    print(f"load for {seconds:.0f}s with {sessions} pipelines started first "
-          f"(server + 2 workers in one process tree)")
+def run(layout: str, sessions: int, workers: int, poll_rate: float, create_rate: float,
+        seconds: float) -> dict[str, float]:
+    memory: list[int] = []
+    with serving(layout, workers) as server, httpx.Client(timeout=30) as client:
+        targets = [create(client, server.base, i) for i in range(sessions)]
+        queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+        loader = multiprocessing.Process(target=load_process, args=(
+            server.base, targets, poll_rate, create_rate, seconds, queue))
+        loader.start()
+        while loader.is_alive() and queue.empty():
+            memory.append(tree_rss(server.pid))
+            time.sleep(1)
+        polls, creations, errors = queue.get(timeout=seconds + 120)
+        loader.join()
+    shape = ("the API and its workers as threads of one process" if layout == "threads"
+             else f"the API process supervising {workers} worker processes")
+    print(f"{layout}: load for {seconds:.0f}s with {sessions} pipelines started first "
+          f"({shape})")
     print(f"  status polling: {len(polls)} requests ({len(polls) / seconds:.1f}/s), "
           f"{percentiles(polls)}, errors {errors['poll']}")
     if create_rate > 0:
@@ -147,16 +120,31 @@ def run(sessions: int, poll_rate: float, create_rate: float, seconds: float) -> 
     if memory:
         print(f"  server memory (RSS of its process tree): start {memory[0] / 2**20:.0f} MiB, "
               f"peak {max(memory) / 2**20:.0f} MiB, end {memory[-1] / 2**20:.0f} MiB")
+    ordered = sorted(polls)
+    return {"p99": ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000 if ordered else 0.0,
+            "errors": float(errors["poll"])}
 
 
 def main(default_create_rate: float = 0.5) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="workers (processes or threads); default: one per session")
     parser.add_argument("--poll-rate", type=float, default=20)
     parser.add_argument("--create-rate", type=float, default=default_create_rate)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--layout", choices=["processes", "threads", "both"],
+                        default="processes")
     args = parser.parse_args()
-    run(args.sessions, args.poll_rate, args.create_rate, args.seconds)
+    layouts = ["threads", "processes"] if args.layout == "both" else [args.layout]
+    figures = {layout: run(layout, args.sessions, args.workers or args.sessions,
+                           args.poll_rate, args.create_rate, args.seconds)
+               for layout in layouts}
+    if len(figures) == 2:
+        before, after = figures["threads"], figures["processes"]
+        print(f"status p99: before (threads) {before['p99']:.1f} ms, after (processes) "
+              f"{after['p99']:.1f} ms (goal < 25 ms, 0 errors); errors "
+              f"{before['errors']:.0f} / {after['errors']:.0f}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The FastAPI application. ``create_app(settings)`` builds it; with ``serve_workers`` the
-same process also runs the workers, the site server and the reaper (``tmux-builder serve``).
+server also starts the site server and the reaper and supervises the worker processes
+(``tmux-builder serve``).
 ``server_config`` is how it is served: uvicorn's own X-Forwarded-For handling is off (it
 trusts loopback by default), the app applies it for the configured proxies only."""
 
@@ -24,21 +25,40 @@ from tmux_builder.platform.core.redact import PathRedactor
 from tmux_builder.platform.core.settings import Settings
 
 
-def _background(state: AppState, stop: threading.Event) -> list[threading.Thread]:
-    from tmux_builder.platform.ops.drift import run_drift_checks
-    from tmux_builder.platform.ops.reaper import run_reaper
-    from tmux_builder.platform.sites.server import start_site_server_background
-    from tmux_builder.platform.workers.worker import run_pool
+class _Background:
+    """What ``serve`` runs beside the API: the site server, the supervised worker processes,
+    the reaper and the drift checks (threads: they only queue jobs)."""
 
-    start_site_server_background(state.settings)
-    threads = run_pool(state.db, state.settings, stop)
-    reaper = threading.Thread(target=run_reaper, args=(state.db, state.settings, stop),
-                              name="reaper", daemon=True)
-    reaper.start()
-    drift = threading.Thread(target=run_drift_checks, args=(state.db, state.settings, stop),
-                             name="drift-checks", daemon=True)
-    drift.start()
-    return [*threads, reaper, drift]
+    def __init__(self, state: AppState) -> None:
+        from tmux_builder.platform.workers.supervisor import WorkerSupervisor
+
+        self.state = state
+        self.stop_event = threading.Event()
+        self.supervisor = WorkerSupervisor(state.settings)
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        from tmux_builder.platform.ops.drift import run_drift_checks
+        from tmux_builder.platform.ops.reaper import run_reaper
+        from tmux_builder.platform.sites.server import start_site_server_background
+
+        start_site_server_background(self.state.settings)
+        self.supervisor.start()
+        for name, target in (("reaper", run_reaper), ("drift-checks", run_drift_checks)):
+            thread = threading.Thread(target=target, name=name, daemon=True,
+                                      args=(self.state.db, self.state.settings,
+                                            self.stop_event))
+            thread.start()
+            self.threads.append(thread)
+
+    def stop(self) -> None:
+        from tmux_builder.platform.sites.server import stop_site_server_background
+
+        self.stop_event.set()
+        self.supervisor.stop()
+        for thread in self.threads:
+            thread.join(timeout=30)
+        stop_site_server_background(self.state.settings)  # started with (or for) this server
 
 
 def create_app(settings: Settings, *, serve_workers: bool = False) -> FastAPI:
@@ -46,16 +66,16 @@ def create_app(settings: Settings, *, serve_workers: bool = False) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        stop = threading.Event()
-        threads = _background(state, stop) if serve_workers else []
-        yield
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
-        if serve_workers:  # the site server started with (or for) this server stops with it
-            from tmux_builder.platform.sites.server import stop_site_server_background
-
-            stop_site_server_background(state.settings)
+        background = _Background(state) if serve_workers else None
+        if background is not None:
+            background.start()
+        state.progress.start()
+        try:
+            yield
+        finally:
+            state.progress.stop()
+            if background is not None:
+                background.stop()
 
     app = FastAPI(title="tmux-builder", version=__version__, lifespan=lifespan,
                   description="Plain-language requests become deployed, verified websites; "

@@ -1,50 +1,45 @@
-"""Request limits kept in memory per API process: sliding-window rate limits (creation,
-recovery) and the number of open progress streams per user."""
+"""Request limits: rate limits (creation, recovery, code checks) counted in the database so
+that every API host counts alike, and the number of open progress streams per user (in
+memory: a stream lives in one API process)."""
 
 from __future__ import annotations
 
 import threading
-import time
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from collections.abc import Callable
 
 from tmux_builder.api.errors import RateLimited
+from tmux_builder.platform.db import Database
+from tmux_builder.platform.db.rate_limits import Limit, count_hit
 
 STREAM_RETRY_SECONDS = 5
 
 
-class RateLimiter:
-    def __init__(self, limit: int, window_seconds: float, what: str = "creations") -> None:
-        self.limit = limit
+class KeyedLimit:
+    """One limit per client address and one per identity (a user, an email address), both
+    counted in the database that every API host shares."""
+
+    def __init__(self, db: Database, per_identity: int, per_address: int,
+                 window_seconds: float, what: str) -> None:
+        self.db = db
+        self.per_identity = per_identity
+        self.per_address = per_address
         self.window = window_seconds
         self.what = what
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def check(self, key: str, field: str) -> None:
-        """Count one hit for ``key``; raise ``RateLimited`` (with Retry-After) past the limit."""
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits[key]
-            while hits and now - hits[0] > self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                retry = int(self.window - (now - hits[0])) + 1
-                raise RateLimited(f"too many {self.what}; retry in {retry}s", retry, field=field)
-            hits.append(now)
-
-
-class KeyedLimit:
-    """One limit per client address and one per identity (a user, an email address)."""
-
-    def __init__(self, per_identity: int, per_address: int, window_seconds: float,
-                 what: str) -> None:
-        self.per_identity = RateLimiter(per_identity, window_seconds, what)
-        self.per_address = RateLimiter(per_address, window_seconds, what)
 
     def check(self, address: str, identity: str, identity_field: str) -> None:
-        self.per_address.check(address, field="client_address")
-        self.per_identity.check(identity, field=identity_field)
+        """Count one hit; raise ``RateLimited`` (with Retry-After) when the address or the
+        identity has had its share of the window (then neither is counted)."""
+        scope = self.what.replace(" ", "_")
+        refusal = count_hit(self.db, [
+            Limit(f"{scope}:address", address, self.per_address, self.window,
+                  "client_address"),
+            Limit(f"{scope}:identity", identity, self.per_identity, self.window,
+                  identity_field),
+        ])
+        if refusal is not None:
+            raise RateLimited(f"too many {self.what}; retry in {refusal.retry_after}s",
+                              refusal.retry_after, field=refusal.limit.field)
 
 
 class StreamSlots:

@@ -3,7 +3,10 @@ configures logging once (one line per event on stdout, JSON when asked)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -77,17 +80,27 @@ def serve() -> None:
 
 def worker(
     count: Annotated[int | None, typer.Option(help="Worker threads (default: setting).")] = None,
+    supervised_by: Annotated[int | None, typer.Option(
+        hidden=True, help="pid of the `serve` supervising this process: stop when it is gone."
+    )] = None,
 ) -> None:
-    """Run a pool of workers against the job queue until interrupted."""
+    """Run a pool of workers against the job queue until interrupted (SIGINT or SIGTERM)."""
     from tmux_builder.platform.db import Database
+    from tmux_builder.platform.workers.supervisor import stop_on_signals, stop_when_parent_dies
     from tmux_builder.platform.workers.worker import run_pool
 
     settings = _logged_settings()
     stop = threading.Event()
+    stop_on_signals(stop)
+    if supervised_by is not None:
+        stop_when_parent_dies(supervised_by, stop)
     threads = run_pool(Database(settings.db_url), settings, stop, count)
     console.print(f"{len(threads)} worker(s) running; Ctrl-C to stop")
-    try:
-        while any(t.is_alive() for t in threads):
-            stop.wait(1)
-    except KeyboardInterrupt:
-        stop.set()
+    while not stop.is_set() and any(t.is_alive() for t in threads):
+        stop.wait(1)
+    deadline = time.monotonic() + settings.worker_stop_grace_seconds
+    for thread in threads:  # a running job may finish; what does not is cut short
+        thread.join(timeout=max(deadline - time.monotonic(), 0.0))
+    if (supervised_by is not None and os.getpgid(0) == os.getpid()
+            and any(t.is_alive() for t in threads)):
+        os.killpg(os.getpgid(0), signal.SIGKILL)  # its own group: the job's engine with it

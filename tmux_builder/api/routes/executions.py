@@ -38,7 +38,6 @@ from tmux_builder.platform.sessions.status import (
 )
 
 router = APIRouter(prefix="/api", tags=["executions"])
-POLL_SECONDS = 0.5
 PANE_TAIL_CHARS = 8000
 
 
@@ -67,26 +66,30 @@ async def stream_events(
     execution_id: ExecutionId, user: CurrentUser, state: State
 ) -> EventSourceResponse:
     """Server-sent events: everything so far (steps, logs, status), then live events until
-    the execution reaches its final state; the last event is ``end`` with that state. At
+    the execution reaches its final state; the last event is ``end`` with that state. Live
+    events follow PostgreSQL notifications where the database is PostgreSQL (polling on
+    SQLite). At
     most ``TMUX_BUILDER_MAX_STREAMS_PER_USER`` streams per user are open at once (429)."""
     owned_execution(state.db, user, execution_id)
     release = state.streams.acquire(user)
 
     async def generate() -> AsyncIterator[dict[str, str]]:
         cursor = EventCursor()
-        while True:
-            events, final = await anyio.to_thread.run_sync(
-                events_since, state.db, execution_id, cursor
-            )
-            for event in events:
-                yield {"event": event.event, "data": json.dumps(event.data)}
-            if final:
-                outcome = await anyio.to_thread.run_sync(
-                    execution_outcome, state.db, execution_id
+        with state.progress.subscribe(execution_id) as wakeup:
+            while True:
+                wakeup.clear()  # before reading: a change during the read rings again
+                events, final = await anyio.to_thread.run_sync(
+                    events_since, state.db, execution_id, cursor
                 )
-                yield {"event": "end", "data": json.dumps(asdict(outcome))}
-                return
-            await anyio.sleep(POLL_SECONDS)
+                for event in events:
+                    yield {"event": event.event, "data": json.dumps(event.data)}
+                if final:
+                    outcome = await anyio.to_thread.run_sync(
+                        execution_outcome, state.db, execution_id
+                    )
+                    yield {"event": "end", "data": json.dumps(asdict(outcome))}
+                    return
+                await wakeup.wait()
 
     return CountedEventStream(generate(), release, ping=15)
 

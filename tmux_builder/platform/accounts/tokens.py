@@ -28,6 +28,7 @@ SCOPES = tuple(TokenScope)
 NAME_MAX = 64
 TOKEN_MAX = 200  # far longer than any token we mint; anything longer is not ours
 TOKEN_ID_MAX = 2**31 - 1
+LAST_USE_PRECISION = timedelta(minutes=1)  # how stale a token's recorded last use may be
 
 
 def new_token() -> str:
@@ -139,7 +140,8 @@ def authenticate(db: Database, secret: str, now: datetime | None = None) -> Call
         token = tx.scalar(select(Token).where(Token.token_hash == hash_token(secret)))
         if token is None or token_state(token, now) != "active":
             raise AuthenticationError("the token is not valid")
-        token.last_used_at = now
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USE_PRECISION:
+            token.last_used_at = now  # not on every request: a status poll writes nothing
         return Caller(token.user_id, token.id, token.scope)
 
 

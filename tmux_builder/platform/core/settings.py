@@ -138,6 +138,23 @@ class Settings(BaseSettings):
         default=900, gt=0, description="How long one agent phase may take."
     )
     workers: int = Field(default=2, ge=1, le=64, description="Worker threads per worker process.")
+    serve_worker_processes: int | None = Field(
+        default=None, ge=0, le=64,
+        description="Worker processes `tmux-builder serve` starts and supervises, one worker "
+        "each (0: none; unset: `workers`).",
+    )
+    worker_restart_backoff_seconds: float = Field(
+        default=1, gt=0, description="First wait before a dead worker process is restarted "
+        "(doubles while it keeps dying, at most 60 s).",
+    )
+    worker_nice: int = Field(
+        default=10, ge=0, le=19, description="Niceness of the worker processes `serve` "
+        "starts (and all they start), so that the API is served first on a busy host.",
+    )
+    worker_stop_grace_seconds: float = Field(
+        default=30, gt=0, description="How long a stopping worker process may take after "
+        "SIGTERM before SIGKILL.",
+    )
     job_lease_seconds: float = Field(default=30, gt=1, description="Lease of a claimed job.")
     job_max_attempts: int = Field(default=3, ge=1, description="Claims before a job fails.")
     log_format: Literal["text", "json"] = Field(
@@ -232,6 +249,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Addresses or networks whose X-Forwarded-For is believed (comma-separated).",
     )
+    progress_fallback_poll_seconds: float = Field(
+        default=5, gt=0, description="On PostgreSQL, how often a progress stream looks without "
+        "a notification (a safety net for a lost listener connection).",
+    )
     max_streams_per_user: int = Field(
         default=5, ge=1, description="Open progress streams (SSE) per user; more answer 429."
     )
@@ -282,6 +303,11 @@ class Settings(BaseSettings):
         if self.agent_profile is not None:
             return self.agent_profile
         return "claude" if self.model_credential is not None else "offline"
+
+    @property
+    def supervised_workers(self) -> int:
+        """How many worker processes ``serve`` supervises."""
+        return self.workers if self.serve_worker_processes is None else self.serve_worker_processes
 
     @property
     def db_url(self) -> str:
