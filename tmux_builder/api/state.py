@@ -11,6 +11,7 @@ from tmux_builder.platform.core.private_files import prepare_data_dir
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.db.stack_engine import stack_engine
+from tmux_builder.platform.store import ArtifactStore, open_store
 from tmux_builder.stacks import StackEngine
 
 
@@ -20,6 +21,7 @@ class AppState:
     db: Database
     engine: StackEngine
     driver: AgentDriver
+    store: ArtifactStore
     creation: KeyedLimit
     recovery: KeyedLimit
     code_checks: KeyedLimit
@@ -31,7 +33,7 @@ class AppState:
         auth = (settings.auth_limit_per_window, settings.auth_limit_per_window,
                 settings.auth_limit_window_seconds)
         return cls(settings, Database(settings.db_url), stack_engine(settings),
-                   AgentDriver(settings),
+                   AgentDriver(settings), open_store(settings),
                    KeyedLimit(settings.create_limit_per_user, settings.create_limit_per_address,
                               settings.create_limit_window_seconds, "creations"),
                    KeyedLimit(*auth, "recovery requests"), KeyedLimit(*auth, "code checks"),
