@@ -1,6 +1,6 @@
-"""Admin routes (the admin token from settings): every user's stacks, orphans, the cost
-report and its chart, reaping expired sessions (queued as jobs), and a token for a user who
-lost theirs."""
+"""Admin routes (the admin token from settings): every user's stacks, the queue and its
+hosts, orphans, the cost report and its chart, reaping expired sessions (queued as jobs), and
+a token for a user who lost theirs."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from tmux_builder.platform.accounts.operator import issue_token
 from tmux_builder.platform.ops.costs.chart import render_chart
 from tmux_builder.platform.ops.costs.report import cost_report, cost_snapshots
 from tmux_builder.platform.ops.orphans import OrphanReport, find_orphans
+from tmux_builder.platform.ops.queue_view import QueueView, queue_view
 from tmux_builder.platform.ops.reaper import enqueue_expired, expired_sessions
 from tmux_builder.platform.ops.stack_entries import IndexedStack
 from tmux_builder.platform.ops.stack_index import list_stack_index
@@ -39,6 +40,13 @@ GroupBy = Annotated[list[str] | None,
 def admin_stacks(state: State, user_id: Annotated[
         str | None, Query(pattern=USER_ID_REGEX)] = None) -> list[IndexedStack]:
     return list_stack_index(state.db, user_id)
+
+
+@router.get("/queue", response_model=QueueView)
+def admin_queue(state: State) -> QueueView:
+    """Hosts and their workers (last heartbeat), jobs by state, the oldest waiting job's age,
+    the leases held and by whom, the sessions pinned to each host."""
+    return queue_view(state.db)
 
 
 @router.get("/orphans", response_model=OrphanReport)
