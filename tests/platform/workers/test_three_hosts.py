@@ -226,8 +226,13 @@ def test_three_hosts_survive_a_lost_worker_host(
 
         messages = wait_until(replied, timeout=300, interval=1, what="the agent's reply")
         assert messages[-1]["content"].startswith("Done: the site is updated"), messages
-        redeploy = client.post(f"/api/redeploy/{first.execution_id}", headers=headers)
-        assert redeploy.status_code in (200, 202), redeploy.text
+
+        def redeployed() -> httpx.Response | None:  # 409 until the refine job has finished
+            answer = client.post(f"/api/redeploy/{first.execution_id}", headers=headers)
+            return None if answer.status_code == 409 else answer
+
+        redeploy = wait_until(redeployed, timeout=60, interval=0.5, what="the redeploy")
+        assert redeploy.status_code == 202, redeploy.text
 
         everyone = [first, *others]
         states = wait_until(lambda: _all_ended(client, everyone, [survivor]),
