@@ -119,7 +119,8 @@ def _host_settings(shared: Settings, root: Path, name: str) -> Settings:
     secret.write_text("one passphrase for every host", encoding="utf-8")
     secret.chmod(0o600)
     return shared.model_copy(update={
-        "data_dir": data, "host_name": name, "sites_port": free_port(),
+        "data_dir": data, "database_url": shared.db_url, "host_name": name,
+        "sites_port": free_port(),
         "api_port": free_port(), "tmux_socket": f"tb-3h-{name}-{root.parent.name[-8:]}"})
 
 

@@ -13,7 +13,7 @@ import logging
 import shutil
 from dataclasses import dataclass
 
-from tmux_builder.domain import REDEPLOY_FIRST_STEP, StepName
+from tmux_builder.domain import REDEPLOY_FIRST_STEP, JobKind, StepName
 from tmux_builder.errors import NotFoundError
 from tmux_builder.platform.core.workspaces import workspace_path
 from tmux_builder.platform.db import Execution
@@ -23,6 +23,7 @@ from tmux_builder.platform.queue.jobs import ClaimedJob
 
 log = logging.getLogger(__name__)
 SOURCE = "takeover"
+RESUMING_KINDS = frozenset({JobKind.pipeline, JobKind.redeploy})  # jobs that walk the steps
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,9 @@ def take_over(services: Services, job: ClaimedJob) -> Takeover | None:
         log_event(db, job.execution_id, SOURCE, note, level="warning")
         return Takeover(note, None, 0)
     restart_after = step_of_phase(restored.phase)
-    note = (f"{moved}: restored the snapshot after {restored.phase}, going on from step "
-            f"{restart_after + 1}")
+    then = (f"going on from step {restart_after + 1}" if job.kind in RESUMING_KINDS
+            else f"the {job.kind} job runs on it")
+    note = f"{moved}: restored the snapshot after {restored.phase}, {then}"
     log_event(db, job.execution_id, SOURCE, note, level="warning")
     log.warning("job %s: %s", job.id, note)
     return Takeover(note, restored.snapshot_id, restart_after)
