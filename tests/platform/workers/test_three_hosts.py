@@ -31,6 +31,7 @@ from sqlalchemy import select
 from tests.api.live_server import wait_until_healthy
 from tests.conftest import free_port
 from tests.platform import scripted_agents
+from tests.support.hosts import host_environment
 from tests.support.object_stores import MOTO_KEY_ID, MOTO_SECRET, S3Server, backend_settings
 from tests.support.waiting import wait_until
 from tmux_builder.platform.core.engine import engine_config
@@ -83,33 +84,11 @@ class Host:
         self.kill()
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    """Each host's settings travel in its environment (a dump would mask the secrets)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TMUX_BUILDER_")}
-    secret = settings.pulumi_backend_secret_access_key
-    store_secret = settings.store_secret_access_key
-    env.update({
-        "TMUX_BUILDER_DATA_DIR": str(settings.data_dir),
-        "TMUX_BUILDER_DATABASE_URL": settings.db_url,
-        "TMUX_BUILDER_HOST_NAME": settings.host_name,
-        "TMUX_BUILDER_PULUMI_BACKEND_URL": settings.backend_url,
-        "TMUX_BUILDER_PULUMI_BACKEND_ACCESS_KEY_ID": settings.pulumi_backend_access_key_id or "",
-        "TMUX_BUILDER_PULUMI_BACKEND_SECRET_ACCESS_KEY":
-            secret.get_secret_value() if secret else "",
-        "TMUX_BUILDER_STORE_URL": settings.resolved_store_url,
-        "TMUX_BUILDER_STORE_ACCESS_KEY_ID": settings.store_access_key_id or "",
-        "TMUX_BUILDER_STORE_SECRET_ACCESS_KEY":
-            store_secret.get_secret_value() if store_secret else "",
-        "TMUX_BUILDER_SITES_PORT": str(settings.sites_port),
-        "TMUX_BUILDER_API_PORT": str(settings.api_port),
-        "TMUX_BUILDER_TMUX_SOCKET": settings.tmux_socket,
-        "TMUX_BUILDER_AGENT_COMMAND": settings.agent_command or "",
-        "TMUX_BUILDER_JOB_LEASE_SECONDS": str(LEASE),
-        "TMUX_BUILDER_HOST_LEASE_SECONDS": str(LEASE),
-        "TMUX_BUILDER_STACK_LOCK_LEASE_SECONDS": str(LEASE),
-        "TMUX_BUILDER_STACK_LOCK_TIMEOUT_SECONDS": "60",
-    })
-    return env
+HOST_SETTINGS = ("pulumi_backend_url", "pulumi_backend_access_key_id",
+                 "pulumi_backend_secret_access_key", "store_url", "store_access_key_id",
+                 "store_secret_access_key", "sites_port", "api_port", "tmux_socket",
+                 "agent_command", "job_lease_seconds", "host_lease_seconds",
+                 "stack_lock_lease_seconds", "stack_lock_timeout_seconds")
 
 
 def _host_settings(shared: Settings, root: Path, name: str) -> Settings:
@@ -127,7 +106,8 @@ def _host_settings(shared: Settings, root: Path, name: str) -> Settings:
 def _start(settings: Settings, command: list[str]) -> subprocess.Popen[bytes]:
     log = (settings.data_dir / "host.log").open("ab")
     with log:
-        return subprocess.Popen(command, env=_env(settings), start_new_session=True,
+        return subprocess.Popen(command, env=host_environment(settings, *HOST_SETTINGS),
+                                start_new_session=True,
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -190,7 +170,9 @@ def test_three_hosts_survive_a_lost_worker_host(
     shared = backend_settings(settings, s3_server).model_copy(update={
         "store_url": s3_server.url(s3_server.new_bucket(), "store"),
         "store_access_key_id": MOTO_KEY_ID, "store_secret_access_key": SecretStr(MOTO_SECRET),
-        "agent_command": f"{sys.executable} -u {agent}"})
+        "agent_command": f"{sys.executable} -u {agent}", "job_lease_seconds": LEASE,
+        "host_lease_seconds": LEASE, "stack_lock_lease_seconds": LEASE,
+        "stack_lock_timeout_seconds": 60})
     Database(shared.db_url).dispose()  # migrate once, before the hosts start
 
     with three_hosts(shared, tmp_path / "hosts") as (base, (host_a, host_b)), \
