@@ -96,11 +96,6 @@ def pin_session(tx: Session, execution_id: str, host: str, now: datetime) -> Pin
     return Pin(host, moved_from)
 
 
-def pinned_host(db: Database, session_id: str) -> SessionHostRow | None:
-    with db.transaction() as tx:
-        return tx.get(SessionHostRow, session_id)
-
-
 def sessions_pinned(tx: Session) -> dict[str, list[str]]:
     """Host name -> the ids of the sessions pinned to it."""
     found: dict[str, list[str]] = {}
