@@ -40,7 +40,7 @@ def test_busy_stack_across_processes_then_waits(settings: Settings, tmp_path: Pa
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\nfrom tmux_builder.platform.db.stack_locks import "
-         "database_stack_locks\nfrom tmux_builder.platform.settings import Settings\n"
+         "database_stack_locks\nfrom tmux_builder.platform.core.settings import Settings\n"
          "settings = Settings.model_validate_json(sys.argv[1])\n"
          "with database_stack_locks(settings).hold(sys.argv[2], 'refresh'):\n"
          "    print('held', flush=True); time.sleep(float(sys.argv[3]))",

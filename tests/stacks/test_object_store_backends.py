@@ -100,8 +100,8 @@ def test_every_operation_on_an_object_store(
     assert engine.preview(stack, program).changes == {"same": 2}
     assert engine.refresh(stack).changes == {"same": 2}
     assert engine.outputs(stack)["url"] == first.outputs["url"]
-    assert len(engine.export(stack)["deployment"]["resources"]) == 3
-    assert [h["kind"] for h in engine.history(stack)] == ["refresh", "update"]
+    assert len(engine.export(stack).resources) == 3
+    assert [h.kind for h in engine.history(stack)] == ["refresh", "update"]
     assert engine.cancel(stack) is False, "nothing runs, nothing to cancel"
 
     engine.destroy(stack)
