@@ -60,7 +60,7 @@ def run_profile(profile: str, base: Path, model_url: str) -> dict[str, Any]:
     driver = TimedDriver(settings)
     driver.marks = []
     worker = Worker(db, settings, Pipeline(db, settings, stack_engine(settings), driver),
-                    new_worker_id())
+                    new_worker_id(settings.host_name))
     created = create_session(db, settings, DEMO_REQUEST)
     started = time.perf_counter()
     worker.run_once()

@@ -29,6 +29,7 @@ STACKS = [
 ADMIN_ROUTES = [
     ("GET", "/api/admin/stacks"),
     ("GET", "/api/admin/orphans"),
+    ("GET", "/api/admin/queue"),
     ("GET", "/api/admin/cost"),
     ("GET", "/api/admin/cost/chart.png"),
     ("GET", "/api/admin/cost/history"),

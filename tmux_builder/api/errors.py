@@ -25,6 +25,7 @@ from tmux_builder.errors import (
     TmuxBuilderError,
     ToolchainError,
 )
+from tmux_builder.platform.store import StoreError
 
 STATUS_BY_ERROR: tuple[tuple[type[TmuxBuilderError], int, str], ...] = (
     (InvalidInputError, 422, "invalid_input"),
@@ -35,6 +36,7 @@ STATUS_BY_ERROR: tuple[tuple[type[TmuxBuilderError], int, str], ...] = (
     (ConflictError, 409, "conflict"),
     (NotConfiguredError, 503, "not_configured"),
     (ToolchainError, 503, "toolchain"),
+    (StoreError, 503, "store_unavailable"),
     (StackOperationError, 502, "stack_operation_failed"),
 )
 

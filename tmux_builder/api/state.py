@@ -13,6 +13,7 @@ from tmux_builder.platform.core.private_files import prepare_data_dir
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.db import Database
 from tmux_builder.platform.db.stack_engine import stack_engine
+from tmux_builder.platform.store import ArtifactStore, open_store
 from tmux_builder.stacks import StackEngine
 
 
@@ -22,6 +23,7 @@ class AppState:
     db: Database
     engine: StackEngine
     driver: AgentDriver
+    store: ArtifactStore
     creation: KeyedLimit
     recovery: KeyedLimit
     code_checks: KeyedLimit
@@ -35,6 +37,7 @@ class AppState:
         auth = (settings.auth_limit_per_window, settings.auth_limit_per_window,
                 settings.auth_limit_window_seconds)
         return cls(settings, db, stack_engine(settings), AgentDriver(settings),
+                   open_store(settings),
                    KeyedLimit(db, settings.create_limit_per_user,
                               settings.create_limit_per_address,
                               settings.create_limit_window_seconds, "creations"),

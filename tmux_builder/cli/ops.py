@@ -1,4 +1,4 @@
-"""Operator commands: the cost report, reaping expired sessions, orphans."""
+"""Operator commands: the cost report, reaping expired sessions, orphans, the queue."""
 
 from __future__ import annotations
 
@@ -111,3 +111,50 @@ def orphans(
             console.print(f"{kind}: {item}")
     if report.empty:
         console.print("no orphans")
+
+
+HOST_COLUMNS = (Column("host", "name", fold=True), Column("alive", "alive"),
+                Column("beat (s ago)", "seconds_since_heartbeat"), Column("workers", "workers"),
+                Column("pinned", "pinned"))
+WORKER_COLUMNS = (Column("worker", "worker_id", fold=True), Column("job", "job_id"),
+                  Column("beat (s ago)", "seconds_since_heartbeat"))
+LEASE_COLUMNS = (Column("kind", "kind"), Column("what", "what", fold=True),
+                 Column("holder", "holder", fold=True), Column("s left", "seconds_left"))
+
+
+def queue(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Worker hosts and their workers (last heartbeat), jobs by state, the oldest waiting
+    job's age, leases held and by whom, and the sessions pinned to each host."""
+    from tmux_builder.cli.services import database
+    from tmux_builder.platform.ops.queue_view import queue_view
+
+    view = queue_view(database())
+    if as_json:
+        echo_json(view)
+        return
+    print_table([{"name": h.name, "alive": "yes" if h.alive else "NO",
+                  "seconds_since_heartbeat": h.seconds_since_heartbeat,
+                  "workers": len(h.workers), "pinned": len(h.pinned_sessions)}
+                 for h in view.hosts], HOST_COLUMNS)
+    for host in view.hosts:
+        if host.workers:
+            console.print(f"workers of {host.name}:")
+            print_table(host.workers, WORKER_COLUMNS)
+        if host.pinned_sessions:
+            console.print(f"sessions pinned to {host.name}: {', '.join(host.pinned_sessions)}")
+    for name, sessions in view.pinned_to_unknown_hosts.items():
+        console.print(f"sessions pinned to {name} (no heartbeat ever seen): "
+                      f"{', '.join(sessions)}")
+    console.print("jobs: " + ", ".join(f"{state} {count}"
+                                       for state, count in view.jobs_by_state.items()))
+    if view.oldest_waiting_seconds is not None:
+        console.print(f"oldest waiting job: {view.oldest_waiting_job_id}, queued "
+                      f"{view.oldest_waiting_seconds:.0f}s ago")
+    else:
+        console.print("no job is waiting")
+    if view.leases:
+        print_table(view.leases, LEASE_COLUMNS)
+    else:
+        console.print("no lease is held")

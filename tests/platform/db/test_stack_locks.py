@@ -22,6 +22,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import update
 
 from tests.conftest import copy_sample, make_facts
+from tests.support.hosts import host_environment
 from tests.support.object_stores import S3Server, backend_settings
 from tmux_builder.errors import StackBusyError
 from tmux_builder.platform.core.settings import Settings
@@ -171,20 +172,9 @@ def _host(settings: Settings, name: str, root: Path, db_url: str) -> Settings:
 
 
 def _host_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TMUX_BUILDER_")}
-    env.update({
-        "TMUX_BUILDER_DATA_DIR": str(settings.data_dir),
-        "TMUX_BUILDER_DATABASE_URL": settings.db_url,
-        "TMUX_BUILDER_HOST_NAME": settings.host_name,
-        "TMUX_BUILDER_PULUMI_BACKEND_URL": settings.backend_url,
-        "TMUX_BUILDER_PULUMI_BACKEND_ACCESS_KEY_ID": settings.pulumi_backend_access_key_id or "",
-        "TMUX_BUILDER_PULUMI_BACKEND_SECRET_ACCESS_KEY":
-            settings.pulumi_backend_secret_access_key.get_secret_value()  # type: ignore[union-attr]
-        ,
-        "TMUX_BUILDER_STACK_LOCK_TIMEOUT_SECONDS": str(settings.stack_lock_timeout_seconds),
-        "TMUX_BUILDER_SITES_PORT": str(settings.sites_port),
-    })
-    return env
+    return host_environment(settings, "pulumi_backend_url", "pulumi_backend_access_key_id",
+                            "pulumi_backend_secret_access_key", "stack_lock_timeout_seconds",
+                            "sites_port")
 
 
 def _run_two_hosts(hosts: list[Settings], facts_json: str, source: Path,

@@ -72,6 +72,16 @@ def test_full_run_reaches_nine_of_nine(platform: tuple[Database, Settings], kind
     assert details["screenshot"]["colours"] > 2
     assert details["e2e_tests"]["passed"] and details["e2e_tests"]["total"] >= 3
     assert status.builds[0].label == "build_v1"
+    store = worker.pipeline.services.store  # what another host serves or resumes from
+    kept = {(a.kind, a.name) for a in store.list_artifacts(created.user_id, created.session_id)}
+    assert {("screenshots", "build_v1.png"), ("thumbnails", "build_v1.png"),
+            ("health", "build_v1.json"), ("e2e", "build_v1-results.json"),
+            ("logs", "pipeline.log")} <= kept, kept
+    shot = store.get_artifact(created.user_id, created.session_id, "screenshots", "build_v1.png")
+    assert shot == Path(details["screenshot"]["path"]).read_bytes()
+    snapshots = store.snapshot_ids(created.user_id, created.session_id)
+    assert [s.split("-", 1)[1] for s in snapshots] == ["create_plan", "generate_code"]
+    assert details["generate_code"]["snapshot"] == snapshots[-1]
     worker.pipeline.engine.destroy(created.stack_name)
     worker.pipeline.driver.stop(created.execution_id)
 

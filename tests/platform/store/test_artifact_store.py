@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from tests.conftest import make_facts
+from tests.conftest import free_port, make_facts
 from tests.support.object_stores import MOTO_KEY_ID, MOTO_SECRET, S3Server
 from tmux_builder.errors import InvalidInputError, NotFoundError
 from tmux_builder.platform.core.settings import Settings
-from tmux_builder.platform.store import ArtifactStore, open_store
+from tmux_builder.platform.store import ArtifactStore, StoreError, open_store
 from tmux_builder.platform.store.keys import snapshot_key
 from tmux_builder.platform.store.snapshots import MANIFEST_NAME
 
@@ -201,3 +201,22 @@ def test_the_default_store_is_a_private_folder_and_urls_are_checked(settings: Se
         with pytest.raises(InvalidInputError) as refused:
             open_store(settings.model_copy(update={"store_url": url}))
         assert refused.value.field == "store_url"
+
+
+def test_a_store_that_cannot_be_reached_raises_one_clear_error(settings: Settings,
+                                                               tmp_path: Path) -> None:
+    """Whatever the client raises (here an S3 endpoint nobody listens on) becomes
+    ``StoreError`` naming what could not be done; the API answers it with 503."""
+    closed = settings.model_copy(update={
+        "store_url": f"s3://tb?endpoint=http://127.0.0.1:{free_port()}&use_path_style=true"
+                     "&region=us-east-1",
+        "store_access_key_id": MOTO_KEY_ID, "store_secret_access_key": SecretStr(MOTO_SECRET)})
+    store = open_store(closed)
+    facts = make_facts()
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(PNG)
+    with pytest.raises(StoreError, match=r"could not store the screenshots artifact b\.png"):
+        store.put_artifact(facts.user_id, facts.session_id, "screenshots", "b.png", shot)
+    with pytest.raises(StoreError, match="could not list the snapshots"):
+        store.restore(facts.user_id, facts.session_id, tmp_path / "restored")
+    assert not (tmp_path / "restored").exists()

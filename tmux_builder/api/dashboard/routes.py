@@ -105,5 +105,5 @@ def tokens_page(request: Request) -> HTMLResponse:
 
 @router.get("/admin", response_class=HTMLResponse)
 def admin_page(request: Request) -> HTMLResponse:
-    """Every user's stacks, orphans and the cost report (admin token)."""
+    """Every user's stacks, the queue and its hosts, orphans and the cost report (admin token)."""
     return _page(request, "admin.html", "Admin", page="admin")

@@ -1,6 +1,6 @@
-"""Admin routes (the admin token from settings): every user's stacks, drifted stacks,
-orphans, the cost report and its chart, reaping expired sessions (queued as jobs), and a token
-for a user who lost theirs."""
+"""Admin routes (the admin token from settings): every user's stacks, drifted stacks, the
+queue and its hosts, orphans, the cost report and its chart, reaping expired sessions (queued
+as jobs), and a token for a user who lost theirs."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from tmux_builder.platform.ops.costs.chart import render_chart
 from tmux_builder.platform.ops.costs.report import cost_report, cost_snapshots
 from tmux_builder.platform.ops.drift import DriftedStack, drifted_stacks
 from tmux_builder.platform.ops.orphans import OrphanReport, find_orphans
+from tmux_builder.platform.ops.queue_view import QueueView, queue_view
 from tmux_builder.platform.ops.reaper import enqueue_expired, expired_sessions
 from tmux_builder.platform.ops.stack_entries import IndexedStack
 from tmux_builder.platform.ops.stack_index import list_stack_index
@@ -46,6 +47,13 @@ def admin_stacks(state: State, user_id: Annotated[
 def admin_drift(state: State) -> list[DriftedStack]:
     """Every stack whose newest drift check found a change made outside Pulumi."""
     return drifted_stacks(state.db)
+
+
+@router.get("/queue", response_model=QueueView)
+def admin_queue(state: State) -> QueueView:
+    """Hosts and their workers (last heartbeat), jobs by state, the oldest waiting job's age,
+    the leases held and by whom, the sessions pinned to each host."""
+    return queue_view(state.db)
 
 
 @router.get("/orphans", response_model=OrphanReport)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query, status
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 from sse_starlette.sse import EventSourceResponse
 from starlette.types import Receive, Scope, Send
 
@@ -34,7 +34,7 @@ from tmux_builder.platform.sessions.status import (
     events_since,
     execution_outcome,
     execution_status,
-    screenshot_file,
+    screenshot_png,
 )
 
 router = APIRouter(prefix="/api", tags=["executions"])
@@ -94,17 +94,18 @@ async def stream_events(
     return CountedEventStream(generate(), release, ping=15)
 
 
-@router.get("/screenshot/{execution_id}", response_class=FileResponse)
+@router.get("/screenshot/{execution_id}", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}})
 def get_screenshot(
     execution_id: ExecutionId,
     user: CurrentUser,
     state: State,
     thumbnail: Annotated[bool, Query()] = False,
-) -> FileResponse:
-    """The newest build's screenshot (or its thumbnail) as PNG."""
+) -> Response:
+    """The newest build's screenshot (or its thumbnail) as PNG, from the shared store."""
     owned_execution(state.db, user, execution_id)
-    path = screenshot_file(state.db, execution_id, thumbnail=thumbnail)
-    return FileResponse(path, media_type="image/png")
+    png = screenshot_png(state.db, state.store, execution_id, thumbnail=thumbnail)
+    return Response(png, media_type="image/png")
 
 
 @router.post(

@@ -50,7 +50,11 @@ class Settings(BaseSettings):
         "azure-identity's chain.")
     host_name: str = Field(
         default_factory=socket.gethostname, min_length=1, max_length=255,
-        description="Name of this host: holder of its stack locks (default the hostname).")
+        description="Name of this host: holder of its stack locks, the host its sessions are "
+        "pinned to (default the hostname; unique per host).")
+    host_lease_seconds: float = Field(
+        default=30, gt=1, description="How long a worker host counts as alive after its last "
+        "heartbeat (beats every third of it); past it, its sessions move to another host.")
     stack_lock_lease_seconds: float = Field(
         default=30, gt=1, description="Lease of a stack lock in the database (renewed every "
         "third of it); a dead holder's lock lapses after it.")
@@ -80,6 +84,10 @@ class Settings(BaseSettings):
     )
     sites_host: str = Field(default="127.0.0.1", description="Bind address of the site server.")
     sites_port: int = Field(default=8081, ge=1, le=65535, description="Port of the site server.")
+    sites_public_url: str | None = Field(
+        default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="Base URL under which this host's site server is reached (URLs in answers "
+        "point at it); default http://<sites_host>:<sites_port>.")
     app_start_timeout_seconds: float = Field(
         default=60, gt=0, description="How long a local dynamic app may take to answer."
     )
@@ -376,8 +384,12 @@ class Settings(BaseSettings):
     def smtp_configured(self) -> bool:
         return bool(self.smtp_host)
 
+    @property
+    def sites_base_url(self) -> str:
+        return (self.sites_public_url or f"http://{self.sites_host}:{self.sites_port}").rstrip("/")
+
     def site_url(self, stack_name: str) -> str:
-        return f"http://{self.sites_host}:{self.sites_port}/{stack_name}/"
+        return f"{self.sites_base_url}/{stack_name}/"
 
 
 @lru_cache(maxsize=1)

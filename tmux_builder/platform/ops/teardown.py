@@ -24,7 +24,7 @@ from tenacity import (
 from tmux_builder.domain import TEARDOWN_KINDS, JobKind, SessionStatus
 from tmux_builder.errors import NotFoundError
 from tmux_builder.platform.core.settings import Settings
-from tmux_builder.platform.core.workspaces import archive_workspace
+from tmux_builder.platform.core.workspaces import archive_workspace, workspace_path
 from tmux_builder.platform.db import Database, Execution, SessionRow
 from tmux_builder.platform.ops.shared_stacks import release_slot
 from tmux_builder.platform.ops.stack_index import forget_stack
@@ -67,14 +67,16 @@ class _Target:
     execution_ids: tuple[str, ...]
 
 
-def _load(db: Database, session_id: str) -> _Target:
+def _load(db: Database, users_dir: Path, session_id: str) -> _Target:
+    """The session's facts, with this host's copy of its workspace."""
     with db.transaction() as tx:
         row = tx.get(SessionRow, session_id)
         if row is None:
             raise NotFoundError(f"session {session_id} does not exist", field="session_id")
         executions = tuple(tx.scalars(select(Execution.id).where(
             Execution.session_id == session_id)))
-        return _Target(row.id, row.stack_name, Path(row.workspace), row.status, executions)
+        return _Target(row.id, row.stack_name, workspace_path(users_dir, row.user_id, row.id),
+                       row.status, executions)
 
 
 def request_teardown(db: Database, session_id: str, *, reason: str,
@@ -103,7 +105,7 @@ def teardown_session(
     *,
     reason: str,
 ) -> TeardownReport:
-    target = _load(db, session_id)
+    target = _load(db, settings.users_dir, session_id)
     report = TeardownReport(target.session_id, target.stack_name, reason)
     if target.status == SessionStatus.torn_down:
         report.torn_down = report.already_torn_down = True

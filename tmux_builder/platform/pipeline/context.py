@@ -3,6 +3,7 @@ it may use (database, settings, stack engine, agent driver); and the errors a st
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,14 @@ from tmux_builder.agent_library import render_prompt
 from tmux_builder.errors import TmuxBuilderError
 from tmux_builder.platform.agent.driver import AgentDriver
 from tmux_builder.platform.core.settings import Settings
+from tmux_builder.platform.core.workspaces import workspace_path
 from tmux_builder.platform.db import Database, Execution
 from tmux_builder.platform.pipeline.event_log import log_event
 from tmux_builder.platform.sites.deployments import SessionFacts
+from tmux_builder.platform.store import ArtifactStore
 from tmux_builder.stacks import StackEngine
+
+_log = logging.getLogger(__name__)
 
 
 class StepFailed(TmuxBuilderError):
@@ -39,6 +44,7 @@ class Services:
     settings: Settings
     engine: StackEngine
     driver: AgentDriver
+    store: ArtifactStore
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,33 @@ class StepContext:
             self.execution_id, self.workspace, phase, prompt, cancelled=self.cancel_requested)
         return round(result.seconds, 2)
 
+    def snapshot(self, phase: str) -> str:
+        """Store the workspace as it is after the agent phase ``phase`` (another host resumes
+        from it); its snapshot id."""
+        try:
+            return self.services.store.snapshot(
+                self.facts.user_id, self.facts.session_id, self.workspace, phase=phase,
+                host=self.services.settings.host_name).snapshot_id
+        except TmuxBuilderError as error:
+            raise StepFailed(str(error)) from error
+
+    def keep_artifact(self, kind: str, name: str, path: Path) -> str:
+        """Put a file the step made into the shared store (any API host serves it)."""
+        try:
+            return self.services.store.put_artifact(self.facts.user_id, self.facts.session_id,
+                                                    kind, name, path)
+        except TmuxBuilderError as error:
+            raise StepFailed(str(error)) from error
+
+    def publish_log(self) -> None:
+        """Copy the pipeline log to the store; a failure is logged, never fatal."""
+        if not self.log_file.is_file():
+            return
+        try:
+            self.keep_artifact("logs", self.log_file.name, self.log_file)
+        except StepFailed as error:
+            _log.warning("%s: %s", self.execution_id, error.message)
+
     def autonomous_prompt(self, phase: str) -> str:
         return render_prompt("autonomous_agent", phase=phase, requirements=self.requirements,
                              site_type=self.facts.site_type, host_provider=self.facts.provider,
@@ -79,7 +112,8 @@ def load_context(services: Services, execution_id: str, run: int) -> StepContext
         facts = SessionFacts(session.user_id, session.id, session.host_provider,
                              session.site_type, session.created_at,
                              session.expires_at - session.created_at)
-        workspace = Path(session.workspace)
+        # this host's copy of the workspace (another host may have made the session)
+        workspace = workspace_path(services.settings.users_dir, session.user_id, session.id)
         return StepContext(execution_id, run, facts, workspace, session.requirements,
                            workspace / "logs" / "pipeline.log", services)
 

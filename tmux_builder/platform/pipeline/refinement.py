@@ -8,7 +8,7 @@ import time
 from tmux_builder.agent_library import render_prompt
 from tmux_builder.platform.agent.driver import AgentError
 from tmux_builder.platform.db import ChatMessage, Execution
-from tmux_builder.platform.pipeline.context import Services, load_context
+from tmux_builder.platform.pipeline.context import Services, StepFailed, load_context
 from tmux_builder.platform.pipeline.event_log import new_debug_id
 
 SOURCE = "refine"
@@ -26,7 +26,12 @@ def refine(services: Services, execution_id: str, chat_id: int) -> str:
     started = time.monotonic()
     try:
         ctx.agent_phase(SOURCE, prompt)
+        ctx.snapshot(SOURCE)
         reply = "Done: the site is updated in source/. Redeploy to publish it."
+    except StepFailed as exc:
+        debug_id = new_debug_id()
+        ctx.log(SOURCE, exc.message, level="error", debug_id=debug_id)
+        reply = f"The change was made but could not be kept ({exc.message}); debug id {debug_id}."
     except AgentError as exc:
         debug_id = new_debug_id()
         ctx.log(SOURCE, f"{exc.message}\n{exc.pane}", level="error", debug_id=debug_id)

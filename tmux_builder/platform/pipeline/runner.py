@@ -30,6 +30,7 @@ from tmux_builder.platform.pipeline.refinement import refine
 from tmux_builder.platform.pipeline.rollback import roll_back_failed_build
 from tmux_builder.platform.pipeline.steps import STEP_HANDLERS
 from tmux_builder.platform.pipeline.summary import write_summary
+from tmux_builder.platform.store import ArtifactStore, open_store
 from tmux_builder.stacks import StackEngine
 
 PIPELINE = "pipeline"
@@ -37,8 +38,8 @@ PIPELINE = "pipeline"
 
 class Pipeline:
     def __init__(self, db: Database, settings: Settings, engine: StackEngine,
-                 driver: AgentDriver) -> None:
-        self.services = Services(db, settings, engine, driver)
+                 driver: AgentDriver, store: ArtifactStore | None = None) -> None:
+        self.services = Services(db, settings, engine, driver, store or open_store(settings))
 
     @property
     def engine(self) -> StackEngine:
@@ -49,13 +50,17 @@ class Pipeline:
         return self.services.driver
 
     def run_steps(self, execution_id: str, run: int, first: int,
-                  lease_lost: threading.Event | None = None) -> ExecutionStatus:
-        """Run steps ``first``..9 of ``run``, skipping those already completed; returns the
-        final execution status."""
+                  lease_lost: threading.Event | None = None,
+                  restart_after: int | None = None) -> ExecutionStatus:
+        """Run steps ``first``..9 of ``run``, skipping those already completed (only up to
+        ``restart_after`` when a takeover restored an older workspace); returns the final
+        execution status."""
         db = self.services.db
         lease_lost = lease_lost or threading.Event()
         ctx = load_context(self.services, execution_id, run)
         done = records.completed_steps(db, execution_id, run)
+        if restart_after is not None:
+            done = {number for number in done if number <= restart_after}
         records.set_status(db, execution_id, ExecutionStatus.running)
         for step in STEPS[first - 1:]:
             if step.number in done:
@@ -109,12 +114,14 @@ class Pipeline:
                 + (f"; {rolled_back}" if rolled_back else ""), debug_id)
             if error.log:
                 ctx.log(step, f"agent pane:\n{error.log}", level="error", debug_id=debug_id)
+            ctx.publish_log()
             return StepStatus.failed
         records.finish_step(db, record_id, outcome, started, ended, details)
         if outcome == StepStatus.cancelled:
             self._finish_cancelled(ctx)
             return outcome
         ctx.log(step, f"{label} completed in {(ended - started).total_seconds():.1f}s")
+        ctx.publish_log()
         return outcome
 
     def _hand_over(self, ctx: StepContext, number: int) -> None:

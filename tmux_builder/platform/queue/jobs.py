@@ -4,7 +4,9 @@ job again (up to ``max_attempts`` claims).
 
 A claim is a compare-and-set ``UPDATE ... WHERE id = ? AND <still claimable>``, which only one
 worker can win on any database; on PostgreSQL the candidate rows are also read with
-``FOR UPDATE SKIP LOCKED`` so workers on several hosts do not queue behind each other."""
+``FOR UPDATE SKIP LOCKED`` so workers on several hosts do not queue behind each other.
+A worker that names its host claims only jobs whose session is pinned nowhere, to its host or
+to a dead host, and its claim pins the session to it (``queue.hosts``)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from tmux_builder.domain import (
 from tmux_builder.errors import NotFoundError
 from tmux_builder.platform.core.sql import rows_changed
 from tmux_builder.platform.db import Database, Execution, Job
+from tmux_builder.platform.queue.hosts import affine_to, join_pins, pin_session
 
 
 def utc_now() -> datetime:
@@ -39,6 +42,7 @@ class ClaimedJob:
     kind: str  # a JobKind's value; an unknown kind is failed by the worker, not here
     payload: dict[str, Any]
     attempts: int
+    moved_from: str | None = None  # the host whose session this claim took over
 
 
 def enqueue(tx: Session, execution_id: str, kind: JobKind, payload: dict[str, Any]) -> Job:
@@ -53,13 +57,17 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
 
 
 def claim(db: Database, worker_id: str, lease_seconds: float, *,
-          now: datetime | None = None) -> ClaimedJob | None:
-    """Claim the oldest claimable job for ``worker_id``; ``now`` is the worker's clock."""
+          now: datetime | None = None, host: str | None = None) -> ClaimedJob | None:
+    """Claim the oldest claimable job for ``worker_id``; ``now`` is the worker's clock. With
+    ``host``, only jobs affine to that host, and the claim pins the job's session to it."""
     now = now or utc_now()
     with db.transaction() as tx:
-        query = select(Job.id).where(_claimable(now)).order_by(Job.id).limit(8)
+        query = select(Job.id).where(_claimable(now))
+        if host is not None:
+            query = join_pins(query).where(affine_to(host, now))
+        query = query.order_by(Job.id).limit(8)
         if db.is_postgres:
-            query = query.with_for_update(skip_locked=True)
+            query = query.with_for_update(skip_locked=True, of=Job)
         for job_id in tx.scalars(query).all():
             won = rows_changed(tx, update(Job)
                            .where(Job.id == job_id, _claimable(now))
@@ -68,8 +76,9 @@ def claim(db: Database, worker_id: str, lease_seconds: float, *,
                                    attempts=Job.attempts + 1, updated_at=now))
             if won == 1:
                 job = tx.get_one(Job, job_id)
+                pin = pin_session(tx, job.execution_id, host, now) if host else None
                 return ClaimedJob(job.id, job.execution_id, job.kind, dict(job.payload),
-                                  job.attempts)
+                                  job.attempts, pin.moved_from if pin else None)
     return None
 
 

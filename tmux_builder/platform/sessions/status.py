@@ -32,7 +32,9 @@ from tmux_builder.platform.db import (
     SessionRow,
     StackIndexRow,
 )
+from tmux_builder.platform.db.hosts import SessionHostRow
 from tmux_builder.platform.pipeline.records import progress
+from tmux_builder.platform.store import ArtifactStore
 
 LOG_MESSAGE_MAX = 2000
 
@@ -95,6 +97,8 @@ class ExecutionState(Outcome):
     rollback: dict[str, Any] | None = None
     # what the newest drift check found changed outside Pulumi (a redeploy repairs it)
     drift: dict[str, Any] | None = None
+    host: str | None = None  # the worker host the session is pinned to
+    host_note: str | None = None  # "moved from host A to host B" after a takeover
 
     @property
     def finished(self) -> bool:
@@ -129,6 +133,7 @@ def _drift(tx: Session, stack_name: str) -> dict[str, Any] | None:
 def execution_status(db: Database, execution_id: str) -> ExecutionState:
     with db.transaction() as tx:
         execution = _execution(tx, execution_id)
+        pin = tx.get(SessionHostRow, execution.session_id)
         return ExecutionState(
             **_outcome(execution),
             execution_id=execution.id,
@@ -146,7 +151,11 @@ def execution_status(db: Database, execution_id: str) -> ExecutionState:
             live_build=f"build_v{execution.live_build}" if execution.live_build else None,
             rollback=execution.rollback,
             drift=_drift(tx, execution.session.stack_name),
+            host=pin.host_name if pin else None,
+            host_note=(f"moved from host {pin.moved_from} to host {pin.host_name}"
+                       if pin and pin.moved_from else None),
         )
+
 
 
 def execution_outcome(db: Database, execution_id: str) -> Outcome:
@@ -234,19 +243,24 @@ def user_sessions(db: Database, user_id: str) -> list[SessionSummary]:
         return result
 
 
-def screenshot_file(db: Database, execution_id: str, *, thumbnail: bool = False) -> Path:
-    """The newest build's screenshot (or thumbnail); only a file inside the workspace."""
+def screenshot_png(db: Database, store: ArtifactStore, execution_id: str, *,
+                   thumbnail: bool = False) -> bytes:
+    """The newest build's screenshot (or thumbnail), from the shared store: whichever host
+    took it, any API host serves it."""
     with db.transaction() as tx:
         execution = _execution(tx, execution_id)
         steps = [s for s in execution.steps
                  if s.name == StepName.screenshot and s.status == StepStatus.completed]
         if not steps:
             raise NotFoundError("no screenshot yet", field="execution_id")
-        path = Path(steps[-1].details["thumbnail" if thumbnail else "path"])
-        workspace = Path(execution.session.workspace).resolve()
-    if workspace not in path.resolve().parents or not path.is_file():
-        raise NotFoundError("no screenshot yet", field="execution_id")
-    return path
+        details = steps[-1].details
+        build = details.get("build") or Path(str(details["path"])).parent.name
+        user_id, session_id = execution.user_id, execution.session_id
+    try:
+        return store.get_artifact(user_id, session_id,
+                                  "thumbnails" if thumbnail else "screenshots", f"{build}.png")
+    except NotFoundError:
+        raise NotFoundError("no screenshot yet", field="execution_id") from None
 
 
 @dataclass(frozen=True)

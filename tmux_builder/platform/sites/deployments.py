@@ -60,7 +60,7 @@ def local_paths(settings: Settings, stack_name: str) -> LocalPaths:
     return LocalPaths(
         sites_dir=settings.sites_dir,
         apps_dir=settings.apps_dir,
-        sites_base_url=f"http://{settings.sites_host}:{settings.sites_port}",
+        sites_base_url=settings.sites_base_url,
         app_start_timeout_seconds=settings.app_start_timeout_seconds,
         app_command_prefix=tuple(app_sandbox_prefix(settings, stack_name)),
     )

@@ -4,8 +4,10 @@ from tmux_builder.platform.store.artifacts import (
     Artifact,
     ArtifactStore,
     SnapshotInfo,
+    StoreError,
     open_store,
 )
 from tmux_builder.platform.store.keys import ARTIFACT_KINDS
 
-__all__ = ["ARTIFACT_KINDS", "Artifact", "ArtifactStore", "SnapshotInfo", "open_store"]
+__all__ = ["ARTIFACT_KINDS", "Artifact", "ArtifactStore", "SnapshotInfo", "StoreError",
+           "open_store"]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import mimetypes
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tmux_builder.errors import InvalidInputError, NotFoundError
+from tmux_builder.errors import InvalidInputError, NotFoundError, TmuxBuilderError
 from tmux_builder.platform.core.private_files import private_dir
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.store.keys import (
@@ -30,6 +32,21 @@ from tmux_builder.stacks.blob_urls import parse_blob_url
 from tmux_builder.stacks.blobs import Blobs, FolderBlobs, open_blobs
 
 STORE_SCHEMES = ("file", "s3")
+
+
+class StoreError(TmuxBuilderError):
+    """The store could not be reached or refused an operation."""
+
+
+@contextmanager
+def _reaching(what: str) -> Iterator[None]:
+    """Turn whatever the store's client raises (OS, boto3, network) into ``StoreError``."""
+    try:
+        yield
+    except TmuxBuilderError:
+        raise
+    except Exception as error:  # the clients raise many kinds; each is the store failing
+        raise StoreError(f"the shared store could not {what}: {error}") from error
 
 
 @dataclass(frozen=True)
@@ -62,14 +79,17 @@ class ArtifactStore:
                      content: bytes | Path) -> str:
         """Store ``content`` (bytes or a file) as the artifact; returns its key."""
         key = artifact_key(user_id, session_id, kind, name)
-        if isinstance(content, Path):
-            self.blobs.upload(key, content, _content_type(name))
-        else:
-            self.blobs.write(key, content, _content_type(name))
+        with _reaching(f"store the {kind} artifact {name}"):
+            if isinstance(content, Path):
+                self.blobs.upload(key, content, _content_type(name))
+            else:
+                self.blobs.write(key, content, _content_type(name))
         return key
 
     def get_artifact(self, user_id: str, session_id: str, kind: str, name: str) -> bytes:
-        data = self.blobs.read(artifact_key(user_id, session_id, kind, name))
+        key = artifact_key(user_id, session_id, kind, name)
+        with _reaching(f"read the {kind} artifact {name}"):
+            data = self.blobs.read(key)
         if data is None:
             raise NotFoundError(f"no {kind} artifact {name}", field="name")
         return data
@@ -94,20 +114,23 @@ class ArtifactStore:
         snapshot_id = f"{moment:%Y%m%dT%H%M%S%f}-{validate_phase(phase)}"
         facts: dict[str, Any] = {"user_id": user_id, "session_id": session_id, "phase": phase,
                                  "host": host, "created_at": moment.isoformat()}
-        with tempfile.TemporaryDirectory(prefix="tb-snapshot-") as scratch:
+        with (tempfile.TemporaryDirectory(prefix="tb-snapshot-") as scratch,
+              _reaching(f"store the snapshot after {phase}")):
             archive = Path(scratch) / "snapshot.tar.gz"
             manifest = pack_workspace(workspace, archive, facts, self.max_snapshot_bytes)
             self.blobs.upload(snapshot_key(user_id, session_id, snapshot_id, ".tar.gz"),
                               archive, "application/gzip")
-        self.blobs.write(snapshot_key(user_id, session_id, snapshot_id, ".json"),
-                         manifest.to_json(), "application/json")
+            self.blobs.write(snapshot_key(user_id, session_id, snapshot_id, ".json"),
+                             manifest.to_json(), "application/json")
         return SnapshotInfo(snapshot_id, phase, manifest)
 
     def snapshot_ids(self, user_id: str, session_id: str) -> list[str]:
         """Complete snapshots (manifest stored), oldest first."""
         prefix = f"{session_prefix(user_id, session_id)}snapshots/"
+        with _reaching("list the snapshots"):
+            keys = self.blobs.keys(prefix)
         return sorted(key.removeprefix(prefix).removesuffix(".json")
-                      for key in self.blobs.keys(prefix) if key.endswith(".json"))
+                      for key in keys if key.endswith(".json"))
 
     def restore(self, user_id: str, session_id: str, dest: Path,
                 snapshot_id: str | None = None) -> SnapshotInfo:
@@ -120,8 +143,10 @@ class ArtifactStore:
         validate_snapshot_id(snapshot_id)
         with tempfile.TemporaryDirectory(prefix="tb-restore-") as scratch:
             archive = Path(scratch) / "snapshot.tar.gz"
-            if not self.blobs.download(snapshot_key(user_id, session_id, snapshot_id,
-                                                    ".tar.gz"), archive):
+            with _reaching(f"read the snapshot {snapshot_id}"):
+                found = self.blobs.download(snapshot_key(user_id, session_id, snapshot_id,
+                                                         ".tar.gz"), archive)
+            if not found:
                 raise NotFoundError(f"no snapshot {snapshot_id}", field="snapshot_id")
             manifest = unpack_snapshot(archive, dest, self.max_snapshot_bytes,
                                        {"user_id": user_id, "session_id": session_id})

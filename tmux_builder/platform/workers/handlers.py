@@ -36,6 +36,7 @@ class JobRun:
 
     pipeline: Pipeline
     lease_lost: threading.Event
+    restart_after: int | None = None  # a takeover restored the snapshot after this step
 
 
 Handler = Callable[[ClaimedJob, JobRun], JobOutcome]
@@ -49,12 +50,12 @@ def _ended(status: ExecutionStatus) -> JobOutcome:
 
 def run_pipeline(job: ClaimedJob, run: JobRun) -> JobOutcome:
     return _ended(run.pipeline.run_steps(job.execution_id, int(job.payload.get("run", 1)), 1,
-                                         run.lease_lost))
+                                         run.lease_lost, run.restart_after))
 
 
 def run_redeploy(job: ClaimedJob, run: JobRun) -> JobOutcome:
     return _ended(run.pipeline.run_steps(job.execution_id, int(job.payload["run"]),
-                                         REDEPLOY_FIRST_STEP, run.lease_lost))
+                                         REDEPLOY_FIRST_STEP, run.lease_lost, run.restart_after))
 
 
 def run_rollback(job: ClaimedJob, run: JobRun) -> JobOutcome:

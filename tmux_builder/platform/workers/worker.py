@@ -1,13 +1,15 @@
 """Workers: claim a job, keep its lease alive, run its handler, record the end. A job that
 raises fails (its execution too, with the reason and a debug id) and the worker goes on;
 trouble claiming or finishing is logged and retried after a pause. ``tmux-builder worker``
-runs a pool of them (threads; different stacks deploy in parallel)."""
+runs a pool of them (threads; different stacks deploy in parallel) and beats for its host
+(``queue.hosts``): a session's later jobs stay on the host that holds its workspace while
+that host is alive, and a job that moves a session here first restores its snapshot
+(``takeover``)."""
 
 from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
 import uuid
 from collections.abc import Callable
@@ -25,15 +27,19 @@ from tmux_builder.platform.pipeline.context import LeaseLost
 from tmux_builder.platform.pipeline.event_log import log_event, new_debug_id
 from tmux_builder.platform.pipeline.records import fail_execution
 from tmux_builder.platform.pipeline.runner import Pipeline
+from tmux_builder.platform.queue.hosts import beat, forget_workers
 from tmux_builder.platform.queue.jobs import ClaimedJob, claim, finish, heartbeat, utc_now
 from tmux_builder.platform.workers.handlers import EXECUTION_KINDS, HANDLERS, JobOutcome, JobRun
+from tmux_builder.platform.workers.takeover import take_over
 
 log = logging.getLogger(__name__)
 SOURCE = "worker"
 
 
-def new_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+def new_worker_id(host: str) -> str:
+    """``<host>:<pid>:<random>``, at most 80 characters (a long host name is cut)."""
+    tail = f":{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    return host[:80 - len(tail)] + tail
 
 
 @dataclass
@@ -43,20 +49,25 @@ class Worker:
     pipeline: Pipeline
     worker_id: str
     clock: Callable[[], datetime] = field(default=utc_now)  # leases are counted on it
+    current_job: int | None = None  # what the host's heartbeat reports
 
     @classmethod
     def create(cls, db: Database, settings: Settings) -> Worker:
         pipeline = Pipeline(db, settings, stack_engine(settings), AgentDriver(settings))
-        return cls(db, settings, pipeline, new_worker_id())
+        return cls(db, settings, pipeline, new_worker_id(settings.host_name))
 
     def run_once(self) -> bool:
         """Claim and run one job; False when the queue had nothing for us."""
         job = claim(self.db, self.worker_id, self.settings.job_lease_seconds,
-                    now=self.clock())
+                    now=self.clock(), host=self.settings.host_name)
         if job is None:
             return False
-        with execution_context(job.execution_id):
-            self.process(job)
+        self.current_job = job.id
+        try:
+            with execution_context(job.execution_id):
+                self.process(job)
+        finally:
+            self.current_job = None
         return True
 
     def process(self, job: ClaimedJob) -> None:
@@ -87,7 +98,9 @@ class Worker:
             handler = HANDLERS[JobKind(job.kind)]
         except ValueError:
             raise ValueError(f"unknown job kind {job.kind!r}") from None
-        return handler(job, JobRun(self.pipeline, lease_lost))
+        moved = take_over(self.pipeline.services, job)
+        return handler(job, JobRun(self.pipeline, lease_lost,
+                                   moved.restart_after if moved else None))
 
     def _failed(self, job: ClaimedJob, error: Exception) -> JobOutcome:
         """Record an exception of a job: logged with its traceback, the execution failed with
@@ -142,12 +155,37 @@ class Worker:
                 stop.wait(idle_wait)
 
 
+def beat_for_host(db: Database, settings: Settings, workers: list[Worker]) -> None:
+    """One heartbeat of this host and its workers (the job each holds)."""
+    beat(db, settings.host_name, settings.host_lease_seconds, utc_now(),
+         sites_url=settings.sites_base_url,
+         workers={worker.worker_id: worker.current_job for worker in workers})
+
+
+def _beat_until(db: Database, settings: Settings, workers: list[Worker],
+                stop: threading.Event) -> None:
+    while not stop.wait(settings.host_lease_seconds / 3):
+        try:
+            beat_for_host(db, settings, workers)
+        except Exception:  # a missed beat is retried; the host lease outlives a few
+            log.exception("host %s: heartbeat failed", settings.host_name)
+    try:
+        forget_workers(db, [worker.worker_id for worker in workers])
+    except Exception:  # stopping anyway; the rows only show a stale last beat
+        log.exception("host %s: could not drop its workers' rows", settings.host_name)
+
+
 def run_pool(db: Database, settings: Settings, stop: threading.Event,
              count: int | None = None) -> list[threading.Thread]:
+    """Start the workers (threads, returned) and the host's heartbeat (its first beat before
+    any worker claims, so this host's pins hold from the start)."""
     prepare_data_dir(settings)
+    workers = [Worker.create(db, settings) for _ in range(count or settings.workers)]
+    beat_for_host(db, settings, workers)
+    threading.Thread(target=_beat_until, args=(db, settings, workers, stop),
+                     name="host-heartbeat", daemon=True).start()
     threads = []
-    for index in range(count or settings.workers):
-        worker = Worker.create(db, settings)
+    for index, worker in enumerate(workers):
         thread = threading.Thread(target=worker.run_forever, args=(stop,),
                                   name=f"worker-{index}", daemon=True)
         thread.start()

@@ -1,4 +1,4 @@
-/* The admin page: every user's stacks, drifted stacks, orphans, the cost report and its chart. */
+/* The admin page: every user's stacks, drifted stacks, the queue and its hosts, orphans, the cost report and its chart. */
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -81,6 +81,24 @@ document.addEventListener("DOMContentLoaded", () => {
     $("drift").replaceChildren(rows.length
       ? table(rows, ["session", "user", "target", "changed", "checked"])
       : el("p", { class: "muted", text: "No drift found by the newest checks." }));
+  }
+
+  function renderQueue(view) {
+    const states = Object.entries(view.jobs_by_state).map(([state, count]) => `${state} ${count}`).join(" · ");
+    const oldest = view.oldest_waiting_seconds === null ? "no job waiting"
+      : `oldest waiting job ${view.oldest_waiting_job_id}: ${Math.round(view.oldest_waiting_seconds)} s`;
+    $("queue-summary").textContent = `${states} · ${oldest}`;
+    $("queue-hosts").replaceChildren(view.hosts.length
+      ? table(view.hosts.map((h) => ({
+        host: h.name, alive: h.alive ? "yes" : "NO", last_heartbeat: h.last_heartbeat,
+        seconds_since_heartbeat: h.seconds_since_heartbeat, sites_url: h.sites_url,
+        workers: h.workers.map((w) => `${w.worker_id} (job ${w.job_id ?? "none"}, ${w.seconds_since_heartbeat} s ago)`).join("; "),
+        pinned_sessions: h.pinned_sessions.join(", "),
+      })))
+      : el("p", { class: "muted", text: "No worker host has sent a heartbeat." }));
+    $("queue-leases").replaceChildren(view.leases.length
+      ? table(view.leases, ["kind", "what", "holder", "expires_at", "seconds_left"])
+      : el("p", { class: "muted", text: "No lease is held." }));
   }
 
   function renderOrphans(orphans) {
@@ -191,6 +209,11 @@ document.addEventListener("DOMContentLoaded", () => {
       renderDrift(await TB.api("GET", "/api/admin/drift", { token }));
     } catch (error) {
       $("drift").replaceChildren(el("p", { class: "form-error", text: error.message }));
+    }
+    try {
+      renderQueue(await TB.api("GET", "/api/admin/queue", { token }));
+    } catch (error) {
+      $("queue-hosts").replaceChildren(el("p", { class: "form-error", text: error.message }));
     }
     try {
       renderOrphans(await TB.api("GET", "/api/admin/orphans", { token }));

@@ -14,6 +14,7 @@ from tmux_builder.platform.pipeline.context import StepContext, StepFailed
 class CodeResult:
     agent_seconds: float
     files: int
+    snapshot: str
 
 
 def write_the_code(ctx: StepContext) -> CodeResult:
@@ -24,4 +25,4 @@ def write_the_code(ctx: StepContext) -> CodeResult:
         raise StepFailed("the agent wrote no files into source/")
     if not inside(ctx.workspace, "deployment/tests/e2e_test.py").is_file():
         raise StepFailed("the agent wrote no E2E tests (deployment/tests/e2e_test.py)")
-    return CodeResult(seconds, len(files))
+    return CodeResult(seconds, len(files), ctx.snapshot(phase))

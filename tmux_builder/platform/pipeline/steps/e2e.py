@@ -28,6 +28,9 @@ def run_the_e2e_tests(ctx: StepContext) -> E2EResult:
                            inside(ctx.workspace, f"deployment/tests/results/{build}"),
                            timeout=settings.e2e_timeout_seconds,
                            sandbox=Sandbox.from_settings(settings))
+    for path in (result.results_path, result.report_path):
+        if path is not None and path.is_file():
+            ctx.keep_artifact("e2e", f"{build}-{path.name}", path)
     if not result.passed:
         raise StepFailed(f"E2E tests failed: {result.reason or f'{result.failed} failed'}")
     return E2EResult(result.passed, result.total, result.failed, result.skipped,

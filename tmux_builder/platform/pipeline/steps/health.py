@@ -22,7 +22,9 @@ def check_the_site(ctx: StepContext) -> HealthResult:
         result = wait_until_ready(
             url, readiness, max_wait=ctx.services.settings.readiness_timeout_seconds,
             on_progress=lambda message: ctx.log(StepName.health_check, message))
-    save_result(result, inside(ctx.workspace, f"output/{build}/health.json"))
+    saved = inside(ctx.workspace, f"output/{build}/health.json")
+    save_result(result, saved)
+    ctx.keep_artifact("health", f"{build}.json", saved)
     if not result.passed:
         raise StepFailed(f"the site is not healthy: {result.reason}")
     return result

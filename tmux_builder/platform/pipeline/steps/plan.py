@@ -12,6 +12,7 @@ from tmux_builder.platform.pipeline.context import StepContext, StepFailed
 @dataclass(frozen=True)
 class PlanResult:
     agent_seconds: float
+    snapshot: str
 
 
 def plan_the_site(ctx: StepContext) -> PlanResult:
@@ -19,4 +20,4 @@ def plan_the_site(ctx: StepContext) -> PlanResult:
     seconds = ctx.agent_phase(phase, ctx.autonomous_prompt(phase))
     if not inside(ctx.workspace, "output/plan.md").is_file():
         raise StepFailed("the agent reported a plan but output/plan.md is missing")
-    return PlanResult(seconds)
+    return PlanResult(seconds, ctx.snapshot(phase))

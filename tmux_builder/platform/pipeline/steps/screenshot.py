@@ -17,10 +17,13 @@ class ScreenshotResult:
     width: int
     height: int
     colours: int
+    build: str  # names the store's screenshots/<build>.png and thumbnails/<build>.png
 
 
 def photograph_the_site(ctx: StepContext) -> ScreenshotResult:
     url, build = deployed_build(ctx)
     shot = take_screenshot(url, inside(ctx.workspace, f"output/{build}"))
+    ctx.keep_artifact("screenshots", f"{build}.png", shot.path)
+    ctx.keep_artifact("thumbnails", f"{build}.png", shot.thumbnail_path)
     return ScreenshotResult(str(shot.path), str(shot.thumbnail_path), shot.width, shot.height,
-                            shot.distinct_colours)
+                            shot.distinct_colours, build)
