@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests.api.conftest import OUTPUT, auth
+from tests.api.conftest import auth
 from tests.api.live_server import serving
 from tests.conftest import free_port
 from tmux_builder.api.app import create_app
@@ -81,7 +81,7 @@ def _seed(settings: Settings, created: dict[str, Any]) -> None:
 
 
 def test_builds_rollback_and_drift_on_the_session_page(
-    served: tuple[str, Settings], page: Page,
+    served: tuple[str, Settings], page: Page, shots: Path,
 ) -> None:
     base, settings = served
     answer = httpx.post(f"{base}/api/create-user", json={
@@ -116,7 +116,7 @@ def test_builds_rollback_and_drift_on_the_session_page(
     button = v1.locator(".rollback-btn")
     expect(button).to_have_text("Roll back to build_v1")
     expect(button).to_be_enabled()
-    page.screenshot(path=OUTPUT / "session-rollback.png", full_page=True)
+    page.screenshot(path=shots / "session-rollback.png", full_page=True)
 
     _a_folder_no_longer_kept_is_refused(settings, created)
 
