@@ -4,6 +4,8 @@ threads``, to print the figure before and after in one run."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import threading
 
 import uvicorn
@@ -25,8 +27,13 @@ def main() -> None:
     start_site_server_background(settings)
     stop = threading.Event()
     threads = run_pool(Database(settings.db_url), settings, stop)
+    server = uvicorn.Server(server_config(create_app(settings), settings, log_config=None))
+    # uvicorn re-raises SIGTERM after its shutdown, which would skip the cleanup below
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: setattr(server, "should_exit", True))
     try:
-        uvicorn.Server(server_config(create_app(settings), settings, log_config=None)).run()
+        server.run()
     finally:
         stop.set()
         for thread in threads:
