@@ -6,12 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
 import pytest
 
 from tests.conftest import free_port
+from tests.support.waiting import wait_until
 from tmux_builder.pulumi_programs.local.processes import (
     app_is_alive,
     app_tree,
@@ -39,11 +41,8 @@ def _start(command: str) -> tuple[subprocess.Popen[bytes], float]:
     return process, psutil.Process(process.pid).create_time()
 
 
-def _wait(condition, timeout: float = 15) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.05)
+def _wait(condition: Callable[[], object], timeout: float = 15) -> None:
+    wait_until(condition, timeout=timeout, interval=0.05, what="the app's processes")
 
 
 def _server(tmp_path: Path) -> tuple[Path, int]:

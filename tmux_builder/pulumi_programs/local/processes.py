@@ -120,6 +120,9 @@ def _is_ours(process: psutil.Process, started_at: float) -> bool:
     return bool(same and process.status() != psutil.STATUS_ZOMBIE)
 
 
+_STOP_ROUNDS = 3
+
+
 def stop_app(pid: int, started_at: float, port: int | None = None, grace: float = 5.0) -> None:
     """Stop the app's whole process tree and return only when it is gone and ``port`` free.
 
@@ -127,9 +130,14 @@ def stop_app(pid: int, started_at: float, port: int | None = None, grace: float 
     sandbox, ``npm start``, its ``sh``, ``node``), so a child whose parent dies first is not
     missed, plus every member of the process group, which also finds a member whose leader
     is already gone. SIGTERM to all, SIGKILL after ``grace`` seconds to what is left, then
-    each is reaped (when it is this process's child) or waited for until it has exited."""
-    tree = app_tree(pid, started_at)
-    if tree:
+    each is reaped (when it is this process's child) or waited for until it has exited. A
+    shell of the tree may start one more child between the listing and its own death (its
+    next command once the one before was killed), so the tree is listed again until it is
+    empty (at most ``_STOP_ROUNDS`` times)."""
+    for _ in range(_STOP_ROUNDS):
+        tree = app_tree(pid, started_at)
+        if not tree:
+            break
         _signal_all(tree, signal.SIGTERM)
         alive = _wait_gone(tree, grace)
         if alive:
