@@ -6,6 +6,8 @@ an up fail as busy after the retries, naming the other holder."""
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,3 +64,30 @@ def test_another_hosts_lock_is_cleared_only_when_proven_gone(
 
     state_blobs(shared.config).delete(f"{lock_prefix(shared.config, stack)}{fresh}")  # type: ignore[union-attr]
     shared.destroy(stack)
+
+
+def test_a_dead_engines_lock_on_a_stack_not_yet_created_is_cleared(
+    settings: Settings, engine: StackEngine, tmp_path: Path
+) -> None:
+    """An engine killed while `pulumi stack init` held the lock leaves a lock and no stack:
+    the next deploy clears the dead process's lock and creates the stack."""
+    facts = make_facts()
+    stack = facts.stack_name
+    blobs = state_blobs(engine.config)
+    assert blobs is not None and not engine.exists(stack)
+    dead = _dead_local_pid()
+    key = f"{lock_prefix(engine.config, stack)}{uuid.uuid4()}.json"
+    blobs.write(key, json.dumps({"pid": dead, "username": "root", "hostname": socket.gethostname(),
+                                 "timestamp": datetime.now(UTC).isoformat()}).encode())
+
+    deploy_site(settings, engine, facts, copy_sample("static_site", tmp_path / "source"))
+    assert engine.exists(stack)
+    assert not backend_lock_files(engine.config, stack), "the dead engine's lock is gone"
+    engine.destroy(stack)
+
+
+def _dead_local_pid() -> int:
+    """The pid of a process of this host that has exited (and been reaped)."""
+    probe = subprocess.Popen(["true"])
+    probe.wait()
+    return probe.pid

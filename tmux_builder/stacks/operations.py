@@ -114,6 +114,12 @@ class StackEngine:
                 self.workspace.create_stack(stack_name)
         return _NamedStack(stack_name, self.workspace)
 
+    def _created(self, stack_name: str) -> auto.Stack:
+        """The stack, created when missing. A killed engine may have left the backend lock
+        of a stack it was still creating: that lock is cleared like any other dead one."""
+        return self._with_stale_locks_cleared(
+            stack_name, lambda: self._stack(stack_name, create=True))
+
     def exists(self, stack_name: str) -> bool:
         if self.files is not None:
             return self.files.exists(validate_stack_name(stack_name))
@@ -218,7 +224,7 @@ class StackEngine:
         real state first in the same engine run (a repair after drift)."""
         started = time.monotonic()
         with self._operation(stack_name, "up"):
-            stack = self._stack(stack_name, create=True)
+            stack = self._created(stack_name)
             if tags:
                 self._ensure_tags(stack_name, tags)
             events = self._events(stack_name, on_event)
@@ -245,7 +251,7 @@ class StackEngine:
         or delete (with the properties that differ), the counts and the policy findings."""
         started = time.monotonic()
         with self._operation(stack_name, "preview"):
-            stack = self._stack(stack_name, create=True)
+            stack = self._created(stack_name)
             events = OperationEvents(stack_name, on_event)
             result = self._policed(stack_name, events, lambda: stack.preview(
                 program=program, on_output=on_output, on_event=events, color="never",
