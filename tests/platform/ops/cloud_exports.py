@@ -76,24 +76,38 @@ def write_run(state_dir: Path, name: str, run: ProgramRun, standard: StandardTag
               created: datetime) -> str:
     """Store what a program registered under mocks as the stack ``name``'s state."""
     resources = [stack_resource(name, created)]
-    providers: dict[str, str] = {}
+    # Each resource keeps the provider it was registered with: an AWS program has two (one
+    # with the default tags, one without for S3 objects), registered in no fixed order.
+    providers: dict[tuple[str, str], str] = {}
     for registered in run.resources:
         if registered.typ.startswith("pulumi:providers:"):
-            provider = provider_resource(name, registered.typ.rsplit(":", 1)[-1],
-                                         registered.name, registered.inputs, created)
+            package = registered.typ.rsplit(":", 1)[-1]
+            provider = provider_resource(name, package, registered.name, registered.inputs,
+                                         created)
             resources.append(provider)
-            providers[registered.typ.rsplit(":", 1)[-1]] = provider_ref(provider)
+            providers[(package, registered.name)] = provider_ref(provider)
     for registered in run.resources:
         if registered.typ.startswith("pulumi:providers:") or not registered.custom:
             continue
         package = registered.typ.split(":", 1)[0]
-        if package not in providers:
-            default = provider_resource(name, package, "default", {}, created)
-            resources.append(default)
-            providers[package] = provider_ref(default)
+        used = _provider_name(registered.provider)
+        if (package, used) not in providers:
+            used = "default"
+            if (package, used) not in providers:
+                default = provider_resource(name, package, used, {}, created)
+                resources.append(default)
+                providers[(package, used)] = provider_ref(default)
         resources.append(custom_resource(name, registered.typ, registered.name,
-                                         registered.inputs, providers[package], created))
+                                         registered.inputs, providers[(package, used)], created))
     tags = standard.as_dict()
     write_stack_state(state_dir, name, resources,
                       {k: tags[k] for k in STACK_TAG_KEYS if tags.get(k) != "never"})
     return name
+
+
+def _provider_name(reference: str | None) -> str:
+    """The provider's name in a provider reference (``<urn>::<id>``, the URN ending in
+    ``::<name>``); empty when the resource named none."""
+    if not reference:
+        return ""
+    return reference.rsplit("::", 1)[0].rsplit("::", 1)[-1]
