@@ -3,6 +3,8 @@ it can, and returns only when the app's port is free, so a restart keeps its por
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -91,5 +93,6 @@ def test_a_reused_pid_is_left_alone() -> None:
         stop_app(other.pid, started - 3600, grace=0.2)
         assert other.poll() is None, "someone else's process must not be signalled"
     finally:
-        other.kill()
+        # The whole group: `sh -c` may keep `sleep` as its child instead of exec'ing it.
+        os.killpg(other.pid, signal.SIGKILL)
         other.wait()
