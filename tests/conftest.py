@@ -30,6 +30,7 @@ hypothesis_settings.register_profile("suite", database=None)
 hypothesis_settings.load_profile("suite")
 
 SAMPLES = Path(__file__).parent / "samples"
+_GROUPS_BEFORE = pytest.StashKey[set[Path]]()
 
 
 def free_port() -> int:
@@ -134,6 +135,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Mark this session: every process it starts inherits the mark. Hypothesis keeps its
     caches in the session's temporary folder, not in the checkout."""
     os.environ[leftovers.MARK] = uuid.uuid4().hex
+    session.config.stash[_GROUPS_BEFORE] = leftovers.worker_cpu_groups()
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is not None:
         set_hypothesis_home_dir(factory.getbasetemp() / "hypothesis")
@@ -150,13 +152,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     found = leftovers.find_leftovers(mark, basetemp)
     if found:
         _, found = psutil.wait_procs(found, timeout=5)
-    if not found:
+    groups = leftovers.worker_cpu_groups() - session.config.stash.get(_GROUPS_BEFORE, set())
+    if not found and not groups:
         return
     described = leftovers.describe(found)
     leftovers.stop(found)
+    leftovers.release_groups(groups)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     lines = [f"the test session left {len(described)} process(es) running (now stopped):",
-             *(f"  {item}" for item in described)]
+             *(f"  {item}" for item in described),
+             *(f"  worker cpu cgroup {group} (now released)" for group in sorted(groups))]
     if reporter is not None:
         reporter.write_sep("=", "leftovers", red=True)
         for line in lines:

@@ -1,6 +1,8 @@
 """Dependencies: the app state, the caller's identity (bearer token) and what its scope
 allows, admin, the client's address, and the ids taken from the URL (validated by the rules
-of ``tmux_builder.domain``; whether they are the caller's is ``platform.sessions.ownership``)."""
+of ``tmux_builder.domain``; whether they are the caller's is ``platform.sessions.ownership``).
+Those that touch nothing blocking are ``async``: FastAPI runs a plain ``def`` dependency in
+its thread pool, one thread hop (and GIL hand-over) per dependency per request."""
 
 from __future__ import annotations
 
@@ -29,14 +31,14 @@ TokenId = Annotated[int, Path(ge=1, le=TOKEN_ID_MAX)]
 READ_ONLY = "this token is read-only (scope read); use a write token to change anything"
 
 
-def app_state(request: Request) -> AppState:
+async def app_state(request: Request) -> AppState:
     return request.app.state.tb  # type: ignore[no-any-return]
 
 
 State = Annotated[AppState, Depends(app_state)]
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     """The peer's address; a trusted proxy's X-Forwarded-For was applied before (only when
     the peer is one of ``TMUX_BUILDER_TRUSTED_PROXIES``)."""
     return request.client.host if request.client else "unknown"
@@ -63,7 +65,7 @@ def optional_caller(state: State,
     return None if authorization is None else current_caller(state, authorization)
 
 
-def current_user(caller: Annotated[Caller, Depends(current_caller)]) -> str:
+async def current_user(caller: Annotated[Caller, Depends(current_caller)]) -> str:
     return caller.user_id
 
 
@@ -74,11 +76,11 @@ def require_write(caller: Caller) -> Caller:
     return caller
 
 
-def writing_caller(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+async def writing_caller(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
     return require_write(caller)
 
 
-def writing_user(caller: Annotated[Caller, Depends(writing_caller)]) -> str:
+async def writing_user(caller: Annotated[Caller, Depends(writing_caller)]) -> str:
     return caller.user_id
 
 
@@ -89,7 +91,8 @@ CurrentUser = Annotated[str, Depends(current_user)]
 WriteUser = Annotated[str, Depends(writing_user)]
 
 
-def require_admin(state: State, authorization: Annotated[str | None, Header()] = None) -> None:
+async def require_admin(state: State,
+                        authorization: Annotated[str | None, Header()] = None) -> None:
     """Compared as bytes in constant time, so any header value (even non-ASCII) is a 401."""
     expected = state.settings.admin_token
     given = _bearer(authorization).encode()

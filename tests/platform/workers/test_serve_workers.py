@@ -25,6 +25,7 @@ from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.core.settings_env import child_environment
 from tmux_builder.platform.db import Database, Job
 from tmux_builder.platform.sessions.status import execution_status
+from tmux_builder.platform.workers.cpu_group import GROUP_PREFIX, find_cpu_hierarchy
 
 pytestmark = [pytest.mark.slow, pytest.mark.db]
 
@@ -54,6 +55,15 @@ def _workers(serve: psutil.Process) -> list[int]:
         except psutil.Error:  # a zombie or gone
             continue
     return sorted(found)
+
+
+def _worker_group(pid: int) -> str | None:
+    """The worker CPU group ``pid`` is in (None: in none; only on hosts that allow one)."""
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        name = line.rsplit("/", 1)[-1]
+        if name.startswith(GROUP_PREFIX):
+            return name
+    return None
 
 
 def _lease_owner_pid(db: Database, execution_id: str) -> int | None:
@@ -91,6 +101,11 @@ def test_a_killed_worker_is_replaced_and_the_session_completes(serve_settings: S
         replaced = wait_until(lambda: len(w := _workers(process)) == 2 and victim not in w
                               and w, timeout=60, what="the killed worker to be replaced")
         assert set(first) - {victim} <= set(replaced)
+        hierarchy = find_cpu_hierarchy()
+        if hierarchy is not None and os.access(hierarchy.directory, os.W_OK):
+            groups = {_worker_group(pid) for pid in replaced}
+            assert len(groups) == 1 and None not in groups, groups  # the new one too
+            group = hierarchy.directory / str(groups.pop())
         status = wait_until(lambda: (s := execution_status(db, execution_id)).status
                             in {"completed", "failed"} and s, timeout=300,
                             what="the session to finish")
@@ -107,3 +122,6 @@ def test_a_killed_worker_is_replaced_and_the_session_completes(serve_settings: S
     text = log.read_text(encoding="utf-8", errors="replace")
     assert f"(pid {victim}) exited with signal SIGKILL" in text
     assert "worker processes stopped" in text and "Application shutdown complete" in text
+    if hierarchy is not None and os.access(hierarchy.directory, os.W_OK):
+        assert f"worker processes run in cgroup {group}" in text
+        assert not group.exists()

@@ -157,7 +157,8 @@ class Settings(BaseSettings):
     )
     worker_nice: int = Field(
         default=10, ge=0, le=19, description="Niceness of the worker processes `serve` "
-        "starts (and all they start), so that the API is served first on a busy host.",
+        "starts (and all they start) and, where the host lets `serve` make a cpu cgroup, the "
+        "weight of the group they all run in, so that the API is served first on a busy host.",
     )
     worker_stop_grace_seconds: float = Field(
         default=30, gt=0, description="How long a stopping worker process may take after "

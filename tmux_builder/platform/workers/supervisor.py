@@ -5,7 +5,8 @@ each process group, SIGKILL after ``worker_stop_grace_seconds``. A worker starte
 gets the supervisor's settings through its environment and watches its parent: when the
 supervisor is gone (killed with SIGKILL, which leaves nothing a chance to clean up) it stops
 by itself, so no orphan keeps claiming jobs. Workers run at ``worker_nice`` (what they start
-inherits it), so on a busy host the API is served first.
+inherits it) and, where the host allows it, in a cgroup of their own weighing what a task at
+that niceness weighs (``cpu_group``), so on a busy host the API is served first.
 
 Every Pulumi engine, agent wait and browser then runs in a worker's interpreter, never in the
 API's: the API answers while pipelines run."""
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 
 from tmux_builder.platform.core.settings import Settings
 from tmux_builder.platform.core.settings_env import child_environment
+from tmux_builder.platform.workers.cpu_group import CpuGroup
 
 log = logging.getLogger(__name__)
 LONGEST_BACKOFF_SECONDS = 60.0
@@ -70,8 +72,11 @@ class WorkerSupervisor:
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._watch, name="worker-supervisor",
                                         daemon=True)
+        self._cpu_group: CpuGroup | None = None
 
     def start(self) -> None:
+        if self.count:
+            self._cpu_group = CpuGroup.for_workers(self.settings.worker_nice)
         with self._lock:
             for slot in self._slots:
                 self._spawn(slot)
@@ -94,6 +99,12 @@ class WorkerSupervisor:
         if self.settings.worker_nice:  # before it starts anything: its children inherit it
             with contextlib.suppress(OSError):
                 os.setpriority(os.PRIO_PROCESS, slot.process.pid, self.settings.worker_nice)
+        if self._cpu_group is not None:
+            try:
+                self._cpu_group.add(slot.process.pid)
+            except OSError as error:
+                log.warning("worker pid %d stays out of %s: %s", slot.process.pid,
+                            self._cpu_group.directory, error)
         slot.started_at, slot.restart_at = time.monotonic(), None
 
     def _watch(self) -> None:
@@ -142,6 +153,9 @@ class WorkerSupervisor:
         for process in running:  # the group too: what a worker started dies with it
             _signal_group(process, signal.SIGKILL)
             process.wait()
+        if self._cpu_group is not None:
+            self._cpu_group.release()
+            self._cpu_group = None
         log.info("worker processes stopped")
 
 
