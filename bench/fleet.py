@@ -6,6 +6,7 @@ HTTP."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -42,13 +43,28 @@ class Server:
     pid: int
 
 
+def wait_for_workers(base: str, admin_token: str, count: int, timeout: float = 300) -> None:
+    """Until ``count`` workers beat in the queue view: figures then count sessions, not the
+    workers' start-up (each imports the platform, about a CPU-second)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        view = httpx.get(f"{base}/api/admin/queue", timeout=30,
+                         headers={"Authorization": f"Bearer {admin_token}"}).json()
+        if sum(len(host["workers"]) for host in view["hosts"]) >= count:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{count} workers did not start within {timeout:.0f}s")
+
+
 @contextmanager
 def serving(layout: str, workers: int, **settings: str) -> Iterator[Server]:
-    """A server of ``layout`` with ``workers`` workers; ``settings`` are extra
-    ``TMUX_BUILDER_<NAME>`` values."""
+    """A server of ``layout`` with ``workers`` workers, returned once they all beat;
+    ``settings`` are extra ``TMUX_BUILDER_<NAME>`` values."""
+    admin_token = secrets.token_urlsafe(24)
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
         port = free_port()
         env = {**os.environ, "TMUX_BUILDER_DATA_DIR": str(Path(tmp) / "data"),
+               "TMUX_BUILDER_ADMIN_TOKEN": admin_token,
                "TMUX_BUILDER_API_PORT": str(port), "TMUX_BUILDER_SITES_PORT": str(free_port()),
                "TMUX_BUILDER_TMUX_SOCKET": f"tb-bench-{os.getpid()}",
                "TMUX_BUILDER_WORKERS": str(workers),
@@ -60,6 +76,8 @@ def serving(layout: str, workers: int, **settings: str) -> Iterator[Server]:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_healthy(base, attempts=600)
+            if env.get("TMUX_BUILDER_SERVE_WORKER_PROCESSES") != "0":
+                wait_for_workers(base, admin_token, workers)
             yield Server(base, server.pid)
         finally:
             os.killpg(server.pid, signal.SIGTERM)

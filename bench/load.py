@@ -1,9 +1,10 @@
 """Load on loopback while pipelines run: session creation and status polling at fixed rates
 from a second process for a bounded time; prints throughput, p50/p99 latency, errors and the
-server's memory. Starts ``tmux-builder serve`` (the API apart from its worker processes)
-with a temporary data folder, and with ``--layout threads`` or ``both`` the layout before
-issue 16 (workers as threads of the API process) for comparison; the load is bounded in count
-and time and stops by itself.
+server's memory. ``--sessions`` pipelines are kept running for the whole window (a new one
+starts when one ends) and the pipelines that ended in it are counted. Starts ``tmux-builder
+serve`` (the API apart from its worker processes) with a temporary data folder, and with
+``--layout threads`` or ``both`` the layout before issue 16 (workers as threads of the API
+process) for comparison; the load is bounded in count and time and stops by itself.
 
 Usage: python bench/load.py [--sessions 3] [--workers N] [--poll-rate 20] [--create-rate 0.5]
        [--seconds 30] [--layout processes|threads|both]
@@ -24,8 +25,8 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from fleet import FINAL, serving
 from fleet import create as create_session
-from fleet import serving
 
 REQUIREMENTS = 'A site called "Load {i}" with a gallery and a contact form.'
 
@@ -79,6 +80,29 @@ def load_process(base: str, targets: list[tuple[str, str]], poll_rate: float,
     out.put((polls, creations, errors))
 
 
+class Feeder(threading.Thread):
+    """Keeps ``len(targets)`` pipelines in flight: a new session replaces each that ends."""
+
+    def __init__(self, base: str, targets: list[tuple[str, str]]) -> None:
+        super().__init__(daemon=True)
+        self.base, self.running = base, list(targets)
+        self.ended: dict[str, int] = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        with httpx.Client(timeout=30) as client:
+            serial = 10_000
+            while not self.stop.wait(0.5):
+                for i, (execution_id, token) in enumerate(self.running):
+                    status = client.get(f"{self.base}/api/status/{execution_id}",
+                                        headers={"Authorization": f"Bearer {token}"})
+                    outcome = status.json().get("status")
+                    if outcome in FINAL:
+                        self.ended[outcome] = self.ended.get(outcome, 0) + 1
+                        serial += 1
+                        self.running[i] = create(client, self.base, serial)
+
+
 def tree_rss(pid: int) -> int:
     root = psutil.Process(pid)
     return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]
@@ -102,16 +126,20 @@ def run(layout: str, sessions: int, workers: int, poll_rate: float, create_rate:
         queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         loader = multiprocessing.Process(target=load_process, args=(
             server.base, targets, poll_rate, create_rate, seconds, queue))
+        feeder = Feeder(server.base, targets)
         loader.start()
+        feeder.start()
         while loader.is_alive() and queue.empty():
             memory.append(tree_rss(server.pid))
             time.sleep(1)
         polls, creations, errors = queue.get(timeout=seconds + 120)
         loader.join()
+        feeder.stop.set()
+        feeder.join()
     shape = ("the API and its workers as threads of one process" if layout == "threads"
              else f"the API process supervising {workers} worker processes")
-    print(f"{layout}: load for {seconds:.0f}s with {sessions} pipelines started first "
-          f"({shape})")
+    print(f"{layout}: load for {seconds:.0f}s with {sessions} pipelines running throughout "
+          f"({shape}); pipelines that ended in it: {feeder.ended or 'none'}")
     print(f"  status polling: {len(polls)} requests ({len(polls) / seconds:.1f}/s), "
           f"{percentiles(polls)}, errors {errors['poll']}")
     if create_rate > 0:

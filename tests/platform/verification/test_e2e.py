@@ -37,8 +37,14 @@ def test_heading_in_a_real_browser():
 
 def test_no_platform_secrets():
     assert "TMUX_BUILDER_SECRET_TOKEN" not in os.environ
-    allowed = {"PATH", "HOME", "LANG", "PYTHONPATH", "SITE_URL", "CHROMIUM_PATH"}
+    allowed = {"PATH", "HOME", "LANG", "PYTHONPATH", "SITE_URL", "CHROMIUM_PATH",
+               "PYTEST_DISABLE_PLUGIN_AUTOLOAD"}
     assert set(os.environ) - allowed <= {"PYTEST_CURRENT_TEST", "PYTEST_VERSION"}
+
+
+def test_no_installed_plugin_is_loaded(pytestconfig):
+    assert os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] == "1"
+    assert not pytestconfig.pluginmanager.has_plugin("hypothesispytest")
 
 
 @pytest.mark.skip(reason="not this time")
@@ -83,13 +89,14 @@ def test_passing_file(
     result = run_e2e_tests(test_file, page_server.url("/"), tmp_path / "e2e", timeout=60)
 
     assert result.passed, result.reason
-    assert (result.total, result.failed, result.skipped) == (3, 0, 1)
+    assert (result.total, result.failed, result.skipped) == (4, 0, 1)
     assert result.report_path is not None and result.report_path.is_file()
     saved = json.loads(result.results_path.read_text())
-    assert saved["counts"] == {"total": 3, "passed": 2, "failed": 0, "skipped": 1}
+    assert saved["counts"] == {"total": 4, "passed": 3, "failed": 0, "skipped": 1}
     outcomes = {test["name"]: test["outcome"] for test in saved["tests"]}
     assert outcomes == {"test_heading_in_a_real_browser": "passed",
-                        "test_no_platform_secrets": "passed", "test_skipped": "skipped"}
+                        "test_no_platform_secrets": "passed",
+                        "test_no_installed_plugin_is_loaded": "passed", "test_skipped": "skipped"}
     assert not (test_file.parent / ".pytest_cache").exists()
 
 

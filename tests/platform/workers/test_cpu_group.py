@@ -27,8 +27,9 @@ from tmux_builder.platform.workers.cpu_group import (
     release_abandoned,
 )
 
-# A child that opens a new session (like tmux panes, sandboxes and browsers) and sleeps.
+# Once told to, a child that opens a new session (like tmux panes, sandboxes and browsers).
 NEW_SESSION_CHILD = ("import subprocess, sys, time\n"
+                     "sys.stdin.readline()\n"
                      "child = subprocess.Popen(['sleep', '600'], start_new_session=True)\n"
                      "print(child.pid, flush=True)\n"
                      "time.sleep(600)\n")
@@ -70,11 +71,13 @@ def test_everything_a_member_starts_stays_in_the_group_new_sessions_included(
         group: CpuGroup) -> None:
     weight = (group.directory / group.hierarchy.weight_file).read_text().strip()
     assert weight == str(cgroup_weight(10, group.hierarchy.version))
-    member = subprocess.Popen([sys.executable, "-c", NEW_SESSION_CHILD], stdout=subprocess.PIPE,
-                              text=True, start_new_session=True)
+    member = subprocess.Popen([sys.executable, "-c", NEW_SESSION_CHILD], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
         group.add(member.pid)
-        assert member.stdout is not None
+        assert member.stdin is not None and member.stdout is not None
+        member.stdin.write("go\n")
+        member.stdin.flush()
         grandchild = int(member.stdout.readline())
         assert os.getsid(grandchild) == grandchild != os.getsid(member.pid)
         assert _cgroup_of(member.pid, group.hierarchy).name == group.directory.name

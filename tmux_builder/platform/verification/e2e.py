@@ -80,7 +80,9 @@ def child_env(url: str) -> dict[str, str]:
     """The only variables the test process sees."""
     env = {name: os.environ[name] for name in _PASSED_ENV if name in os.environ}
     env.setdefault("PATH", os.defpath)
-    env.update(SITE_URL=url, CHROMIUM_PATH=CHROMIUM_PATH)
+    # pytest loads no plugin it finds installed: those beside it are the platform's own test
+    # tools (hypothesis, schemathesis, libtmux ...), not the site's, and cost a CPU-second.
+    env.update(SITE_URL=url, CHROMIUM_PATH=CHROMIUM_PATH, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     return env
 
 
