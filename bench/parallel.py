@@ -4,7 +4,11 @@ loopback with a temporary data folder. Prints both wall times, whether every ses
 succeeded, and the ratio of the parallel wall time to the serial sum (goal at most 0.6 on
 this 2-core machine). Prints figures; asserts nothing.
 
-Usage: python bench/parallel.py [--sessions 8] [--timeout 1800]
+With ``--think-seconds S`` the agent is the offline one behind a pause of S seconds per
+instruction (``bench/thinking_agent.py``), standing in for a model's answer time: the offline
+agent answers at once, so without it a session is CPU work from end to end.
+
+Usage: python bench/parallel.py [--sessions 8] [--timeout 1800] [--think-seconds 0]
 """
 
 from __future__ import annotations
@@ -33,9 +37,14 @@ REQUESTS = [
 ]
 
 
-def run(sessions: int, workers: int, timeout: float) -> tuple[float, Counter[str]]:
+def run(sessions: int, workers: int, timeout: float,
+        think_seconds: float) -> tuple[float, Counter[str]]:
     """Wall time from the first creation until every session has ended; their outcomes."""
-    with serving("processes", workers) as server, httpx.Client(timeout=60) as client:
+    agent = (f"{sys.executable} {Path(__file__).parent / 'thinking_agent.py'} {think_seconds}"
+             if think_seconds else None)
+    settings = {"agent_command": agent} if agent else {}
+    with serving("processes", workers, **settings) as server, \
+            httpx.Client(timeout=60) as client:
         started = time.monotonic()
         targets = [create(client, server.base, i, REQUESTS[i % len(REQUESTS)])
                    for i in range(sessions)]
@@ -47,11 +56,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--think-seconds", type=float, default=0)
     args = parser.parse_args()
-    serial, serial_outcomes = run(args.sessions, 1, args.timeout)
+    serial, serial_outcomes = run(args.sessions, 1, args.timeout, args.think_seconds)
     print(f"serial: {args.sessions} sessions one after another (1 worker process): "
           f"{serial:.1f} s, {dict(serial_outcomes)}")
-    parallel, parallel_outcomes = run(args.sessions, args.sessions, args.timeout)
+    parallel, parallel_outcomes = run(args.sessions, args.sessions, args.timeout,
+                                      args.think_seconds)
     print(f"parallel: {args.sessions} sessions at once ({args.sessions} worker processes): "
           f"{parallel:.1f} s, {dict(parallel_outcomes)}")
     succeeded = serial_outcomes["completed"] == parallel_outcomes["completed"] == args.sessions
