@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -162,6 +163,7 @@ def main() -> None:
     if server.is_alive():
         server.kill()
     stop_site_server_background(settings)
+    shutil.rmtree(tmp, ignore_errors=True)  # the figures are printed; the data folder goes
 
 
 if __name__ == "__main__":
