@@ -11,6 +11,12 @@ from pathlib import Path
 
 import psutil
 
+from tmux_builder.platform.workers.cpu_group import (
+    GROUP_PREFIX,
+    find_cpu_hierarchy,
+    release_group,
+)
+
 MARK = "TMUX_BUILDER_TEST_SESSION"
 
 
@@ -80,14 +86,10 @@ def stop(processes: list[psutil.Process]) -> None:
 
 def worker_cpu_groups() -> set[Path]:
     """The workers' CPU groups (``platform.workers.cpu_group``) beside this process's cgroup."""
-    from tmux_builder.platform.workers.cpu_group import GROUP_PREFIX, find_cpu_hierarchy
-
     hierarchy = find_cpu_hierarchy()
     return set(hierarchy.directory.glob(f"{GROUP_PREFIX}*")) if hierarchy else set()
 
 
 def release_groups(groups: set[Path]) -> None:
-    from tmux_builder.platform.workers.cpu_group import release_group
-
     for group in groups:
         release_group(group)

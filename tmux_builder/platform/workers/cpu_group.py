@@ -30,6 +30,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 log = logging.getLogger(__name__)
 
 GROUP_PREFIX = "tmux-builder-workers-"
@@ -178,17 +180,7 @@ def release_abandoned(parent: Path) -> list[Path]:
     released = []
     for directory in parent.glob(f"{GROUP_PREFIX}*"):
         match = _GROUP_NAME.match(directory.name)
-        if match and directory.is_dir() and not _alive(int(match.group(1))):
+        if match and directory.is_dir() and not psutil.pid_exists(int(match.group(1))):
             release_group(directory)
             released.append(directory)
     return released
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
