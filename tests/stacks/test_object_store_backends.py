@@ -113,6 +113,16 @@ def test_every_operation_on_an_object_store(
     assert f".pulumi/stacks/tmux-builder/{stack}.json" not in blobs.keys(".pulumi/stacks/")
 
 
+def _update_running(stack_name: str) -> bool:
+    """Whether a ``pulumi up`` of ``stack_name`` is running."""
+    for process in psutil.process_iter(["name", "cmdline"]):
+        cmdline = process.info.get("cmdline") or []
+        if process.info.get("name") == "pulumi" and "up" in cmdline and any(
+                stack_name in part for part in cmdline):
+            return True
+    return False
+
+
 def test_cancel_stops_an_up_on_an_object_store(
     object_settings: Settings, tmp_path: Path
 ) -> None:
@@ -129,7 +139,9 @@ def test_cancel_stops_an_up_on_an_object_store(
 
     thread = threading.Thread(target=deploy)
     thread.start()
-    wait_for(lambda: backend_lock_files(engine.config, facts.stack_name))
+    # the update's own lock: `pulumi stack init` takes one too, and may be gone by the cancel
+    wait_for(lambda: backend_lock_files(engine.config, facts.stack_name)
+             and _update_running(facts.stack_name))
     assert engine.cancel(facts.stack_name) is True
     thread.join(timeout=120)
     assert len(errors) == 1 and isinstance(errors[0], StackOperationError), errors
